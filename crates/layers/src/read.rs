@@ -1,0 +1,277 @@
+//! One layer: decompress, walk the tar, keep what is wanted.
+
+use std::collections::BTreeMap;
+use std::io::{self, BufRead, BufReader, Read};
+
+use serde::{Deserialize, Serialize};
+
+use crate::normalize_path;
+
+/// Bounds that keep a hostile layer from exhausting memory or time.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Largest single file whose content is kept; bigger wanted files are skipped with a warning.
+    pub max_file_size: u64,
+    /// Most uncompressed bytes read from one layer before it is declared a bomb.
+    pub max_layer_bytes: u64,
+    /// Highest uncompressed/compressed ratio tolerated once past 64 MiB uncompressed.
+    pub max_ratio: u64,
+    /// Most tar entries in one layer.
+    pub max_entries: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_file_size: 64 << 20,
+            max_layer_bytes: 32 << 30,
+            max_ratio: 1000,
+            max_entries: 5_000_000,
+        }
+    }
+}
+
+/// Compression detected from the blob's first bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Compression {
+    /// gzip (`1f 8b`).
+    Gzip,
+    /// zstd (`28 b5 2f fd`).
+    Zstd,
+    /// An uncompressed tar.
+    None,
+}
+
+/// Why a layer could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum LayerError {
+    /// Transport or decompression failure, truncation, or digest mismatch reported by the reader.
+    #[error("reading layer: {0}")]
+    Io(#[from] io::Error),
+    /// The tar stream is malformed.
+    #[error("layer is not a valid tar archive: {0}")]
+    Tar(String),
+    /// The layer expands beyond the limits (decompression bomb).
+    #[error("layer rejected as a decompression bomb: {0}")]
+    Bomb(String),
+}
+
+/// What one layer holds that matters for the squashed view.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct LayerContents {
+    /// Kept regular files by normalised path.
+    pub files: BTreeMap<String, Vec<u8>>,
+    /// Symlinks by normalised path (target as written).
+    pub symlinks: BTreeMap<String, String>,
+    /// Paths deleted by `.wh.NAME` entries.
+    pub whiteouts: Vec<String>,
+    /// Directories made opaque by `.wh..wh..opq`.
+    pub opaque_dirs: Vec<String>,
+    /// Non-fatal problems (skipped hostile paths, oversize files...).
+    pub warnings: Vec<String>,
+    /// Tar entries seen.
+    pub entries: u64,
+    /// Uncompressed bytes read.
+    pub uncompressed_bytes: u64,
+}
+
+struct Counting<R> {
+    inner: R,
+    n: u64,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.n += n as u64;
+        Ok(n)
+    }
+}
+
+/// Guards the decompressed stream against bombs.
+struct Guard<'a, R> {
+    inner: R,
+    n: u64,
+    compressed: &'a std::cell::Cell<u64>,
+    limits: &'a Limits,
+}
+
+impl<R: Read> Read for Guard<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.n += n as u64;
+        if self.n > self.limits.max_layer_bytes {
+            return Err(io::Error::other(BombMarker(format!(
+                "more than {} uncompressed bytes",
+                self.limits.max_layer_bytes
+            ))));
+        }
+        let c = self.compressed.get().max(1);
+        if self.n > (64 << 20) && self.n / c > self.limits.max_ratio {
+            return Err(io::Error::other(BombMarker(format!(
+                "{} bytes expanded from {} compressed (ratio over {})",
+                self.n, c, self.limits.max_ratio
+            ))));
+        }
+        Ok(n)
+    }
+}
+
+#[derive(Debug)]
+struct BombMarker(String);
+impl std::fmt::Display for BombMarker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+impl std::error::Error for BombMarker {}
+
+/// Counts compressed bytes into a shared cell so the guard can compute ratios.
+struct Shared<'a, R> {
+    inner: &'a mut Counting<R>,
+    cell: &'a std::cell::Cell<u64>,
+}
+
+impl<R: Read> Read for Shared<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.cell.set(self.inner.n);
+        Ok(n)
+    }
+}
+
+/// Reads one layer blob, keeping the regular files for which `wanted` is true.
+///
+/// The blob is read to its very end even when the tar stream stops early, so
+/// a digest-verifying reader gets to check the whole blob.
+pub fn read_layer<R: Read>(
+    blob: R,
+    wanted: &dyn Fn(&str) -> bool,
+    limits: &Limits,
+) -> Result<(LayerContents, Compression), LayerError> {
+    let mut raw = Counting { inner: BufReader::with_capacity(256 << 10, blob), n: 0 };
+    let head = raw.inner.fill_buf()?;
+    let compression = if head.starts_with(&[0x1f, 0x8b]) {
+        Compression::Gzip
+    } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        Compression::Zstd
+    } else {
+        Compression::None
+    };
+    let cell = std::cell::Cell::new(0u64);
+    let result = {
+        let shared = Shared { inner: &mut raw, cell: &cell };
+        let decoded: Box<dyn Read + '_> = match compression {
+            Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(shared)),
+            Compression::Zstd => Box::new(zstd::stream::read::Decoder::new(shared)?),
+            Compression::None => Box::new(shared),
+        };
+        let guard = Guard { inner: decoded, n: 0, compressed: &cell, limits };
+        walk(guard, wanted, limits)
+    };
+    // Drain what the decoder left (tar padding, trailing bytes) so the digest is checked.
+    let drained = io::copy(&mut raw, &mut io::sink());
+    let contents = result.map_err(classify)?;
+    drained?;
+    Ok((contents, compression))
+}
+
+fn classify(e: LayerError) -> LayerError {
+    if let LayerError::Io(io) = &e {
+        if let Some(b) = io.get_ref().and_then(|x| x.downcast_ref::<BombMarker>()) {
+            return LayerError::Bomb(b.0.clone());
+        }
+    }
+    e
+}
+
+fn walk<R: Read>(r: R, wanted: &dyn Fn(&str) -> bool, limits: &Limits) -> Result<LayerContents, LayerError> {
+    let mut ar = tar::Archive::new(r);
+    let mut out = LayerContents::default();
+    let entries = ar.entries().map_err(|e| tar_err(e))?;
+    let mut hardlinks: Vec<(String, String)> = Vec::new();
+    for entry in entries {
+        let mut entry = entry.map_err(tar_err)?;
+        out.entries += 1;
+        if out.entries > limits.max_entries {
+            return Err(LayerError::Bomb(format!("more than {} tar entries", limits.max_entries)));
+        }
+        let raw_path = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+        let Some(path) = normalize_path(&raw_path) else {
+            out.warnings.push(format!("skipped entry {raw_path:?}: path escapes the root"));
+            continue;
+        };
+        if path.is_empty() {
+            continue;
+        }
+        let (dir, base) = match path.rsplit_once('/') {
+            Some((d, b)) => (d, b),
+            None => ("", path.as_str()),
+        };
+        if base == ".wh..wh..opq" {
+            out.opaque_dirs.push(dir.to_string());
+            continue;
+        }
+        if let Some(victim) = base.strip_prefix(".wh.") {
+            if victim.is_empty() || victim == "." || victim == ".." {
+                out.warnings.push(format!("ignored malformed whiteout {raw_path:?}"));
+                continue;
+            }
+            out.whiteouts.push(if dir.is_empty() { victim.to_string() } else { format!("{dir}/{victim}") });
+            continue;
+        }
+        let kind = entry.header().entry_type();
+        if kind.is_symlink() {
+            match entry.link_name_bytes() {
+                Some(t) => {
+                    out.symlinks.insert(path, String::from_utf8_lossy(&t).into_owned());
+                }
+                None => out.warnings.push(format!("symlink {raw_path:?} without a target")),
+            }
+            continue;
+        }
+        if kind.is_hard_link() {
+            if wanted(&path) {
+                if let Some(t) = entry.link_name_bytes().and_then(|t| normalize_path(&String::from_utf8_lossy(&t))) {
+                    hardlinks.push((path, t));
+                }
+            }
+            continue;
+        }
+        // A later entry for the same path replaces an earlier one, as on extraction.
+        out.symlinks.remove(&path);
+        if !(kind.is_file() || kind == tar::EntryType::Continuous) || !wanted(&path) {
+            out.files.remove(&path);
+            continue;
+        }
+        let size = entry.header().size().unwrap_or(0);
+        if size > limits.max_file_size {
+            out.warnings.push(format!(
+                "skipped /{path}: {size} bytes is over the {} byte limit for catalogued files",
+                limits.max_file_size
+            ));
+            continue;
+        }
+        let mut data = Vec::with_capacity(size as usize);
+        (&mut entry).take(limits.max_file_size + 1).read_to_end(&mut data)?;
+        out.files.insert(path, data);
+    }
+    for (path, target) in hardlinks {
+        match out.files.get(&target).cloned() {
+            Some(d) => {
+                out.files.insert(path, d);
+            }
+            None => out.warnings.push(format!("hard link /{path} -> /{target}: target not kept in this layer")),
+        }
+    }
+    Ok(out)
+}
+
+fn tar_err(e: io::Error) -> LayerError {
+    // Transport errors (digest mismatch, truncation) surface through tar as io errors: keep them.
+    if e.get_ref().is_some_and(|x| x.is::<BombMarker>()) || e.kind() != io::ErrorKind::Other {
+        LayerError::Io(e)
+    } else {
+        LayerError::Tar(e.to_string())
+    }
+}

@@ -1,0 +1,52 @@
+//! Exact version comparison, one module per ecosystem.
+//!
+//! Each comparator reproduces the package manager's own ordering, so a finding
+//! says "affected" exactly when the distribution's tools would consider the
+//! installed version older than the fixed one.
+
+pub mod apk;
+pub mod dpkg;
+
+use std::cmp::Ordering;
+
+/// The version schemes drydock knows how to order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Scheme {
+    /// Debian/Ubuntu `dpkg` versions (`epoch:upstream-revision`).
+    Dpkg,
+    /// Alpine `apk-tools` versions (`1.2.3_rc1-r0`).
+    Apk,
+}
+
+/// A version string that the scheme rejects.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid {scheme} version {version:?}: {reason}")]
+pub struct VersionError {
+    /// Scheme name, e.g. "dpkg".
+    pub scheme: &'static str,
+    /// The offending input.
+    pub version: String,
+    /// Why it was rejected.
+    pub reason: String,
+}
+
+impl Scheme {
+    /// Compares two versions under this scheme.
+    ///
+    /// Errors when either string is not a valid version for the scheme, so
+    /// callers can report the advisory or package instead of guessing.
+    pub fn compare(self, a: &str, b: &str) -> Result<Ordering, VersionError> {
+        match self {
+            Scheme::Dpkg => dpkg::compare(a, b),
+            Scheme::Apk => apk::compare(a, b),
+        }
+    }
+
+    /// Short lower-case name used in reports ("dpkg", "apk").
+    pub fn name(self) -> &'static str {
+        match self {
+            Scheme::Dpkg => "dpkg",
+            Scheme::Apk => "apk",
+        }
+    }
+}

@@ -93,12 +93,14 @@ struct Guard<'a, R> {
     inner: R,
     n: u64,
     compressed: &'a std::cell::Cell<u64>,
+    /// Set when decompression (or the transport under it) failed, as opposed to tar parsing.
+    decode_failed: &'a std::cell::Cell<bool>,
     limits: &'a Limits,
 }
 
 impl<R: Read> Read for Guard<'_, R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
+        let n = self.inner.read(buf).inspect_err(|_| self.decode_failed.set(true))?;
         self.n += n as u64;
         if self.n > self.limits.max_layer_bytes {
             return Err(io::Error::other(BombMarker(format!(
@@ -159,6 +161,7 @@ pub fn read_layer<R: Read>(
         Compression::None
     };
     let cell = std::cell::Cell::new(0u64);
+    let decode_failed = std::cell::Cell::new(false);
     let result = {
         let shared = Shared { inner: &mut raw, cell: &cell };
         let decoded: Box<dyn Read + '_> = match compression {
@@ -166,13 +169,32 @@ pub fn read_layer<R: Read>(
             Compression::Zstd => Box::new(zstd::stream::read::Decoder::new(shared)?),
             Compression::None => Box::new(shared),
         };
-        let guard = Guard { inner: decoded, n: 0, compressed: &cell, limits };
+        let guard = Guard { inner: decoded, n: 0, compressed: &cell, decode_failed: &decode_failed, limits };
         walk(guard, wanted, limits)
     };
     // Drain what the decoder left (tar padding, trailing bytes) so the digest is checked.
     let drained = io::copy(&mut raw, &mut io::sink());
-    let contents = result.map_err(classify)?;
-    drained?;
+    let (mut contents, err) = result;
+    match err.map(classify) {
+        None => {
+            drained?;
+        }
+        Some(e @ LayerError::Bomb(_)) => return Err(e),
+        Some(e) => {
+            // A transport failure (digest mismatch, cut transfer) shows up again here,
+            // a cut compressed stream as a decoder error.
+            drained?;
+            // The blob is exactly what the registry published, but its tar stream is
+            // broken (e.g. ends mid-file): keep what was read, say so, carry on.
+            if contents.entries == 0 || decode_failed.get() {
+                return Err(e);
+            }
+            contents.warnings.push(format!(
+                "layer tar stream is damaged after {} entries ({e}); files after that point were not read",
+                contents.entries
+            ));
+        }
+    }
     Ok((contents, compression))
 }
 
@@ -185,11 +207,31 @@ fn classify(e: LayerError) -> LayerError {
     e
 }
 
-fn walk<R: Read>(r: R, wanted: &dyn Fn(&str) -> bool, limits: &Limits) -> Result<LayerContents, LayerError> {
-    let mut ar = tar::Archive::new(r);
+/// Walks the tar; on a mid-stream error returns what was read so far with the error.
+fn walk<R: Read>(r: R, wanted: &dyn Fn(&str) -> bool, limits: &Limits) -> (LayerContents, Option<LayerError>) {
     let mut out = LayerContents::default();
-    let entries = ar.entries().map_err(|e| tar_err(e))?;
     let mut hardlinks: Vec<(String, String)> = Vec::new();
+    let err = walk_entries(r, wanted, limits, &mut out, &mut hardlinks).err();
+    for (path, target) in hardlinks {
+        match out.files.get(&target).cloned() {
+            Some(d) => {
+                out.files.insert(path, d);
+            }
+            None => out.warnings.push(format!("hard link /{path} -> /{target}: target not kept in this layer")),
+        }
+    }
+    (out, err)
+}
+
+fn walk_entries<R: Read>(
+    r: R,
+    wanted: &dyn Fn(&str) -> bool,
+    limits: &Limits,
+    out: &mut LayerContents,
+    hardlinks: &mut Vec<(String, String)>,
+) -> Result<(), LayerError> {
+    let mut ar = tar::Archive::new(r);
+    let entries = ar.entries().map_err(tar_err)?;
     for entry in entries {
         let mut entry = entry.map_err(tar_err)?;
         out.entries += 1;
@@ -256,15 +298,7 @@ fn walk<R: Read>(r: R, wanted: &dyn Fn(&str) -> bool, limits: &Limits) -> Result
         (&mut entry).take(limits.max_file_size + 1).read_to_end(&mut data)?;
         out.files.insert(path, data);
     }
-    for (path, target) in hardlinks {
-        match out.files.get(&target).cloned() {
-            Some(d) => {
-                out.files.insert(path, d);
-            }
-            None => out.warnings.push(format!("hard link /{path} -> /{target}: target not kept in this layer")),
-        }
-    }
-    Ok(out)
+    Ok(())
 }
 
 fn tar_err(e: io::Error) -> LayerError {

@@ -443,7 +443,7 @@ impl Client {
                     .await;
             }
         });
-        Ok(BlobReader { rx, cur: Bytes::new(), done: false })
+        Ok(BlobReader { rx, cur: Bytes::new(), done: false, failed: None })
     }
 
     /// Lists tags of a repository (follows `Link` pagination).
@@ -461,15 +461,22 @@ impl Client {
 }
 
 /// A blocking `Read` over a verified blob stream (see [`Client::open_blob`]).
+///
+/// A transfer or verification error is sticky: every later read repeats it, so
+/// a caller that drains the reader after a parse error still learns the blob was bad.
 pub struct BlobReader {
     rx: tokio::sync::mpsc::Receiver<std::io::Result<Bytes>>,
     cur: Bytes,
     done: bool,
+    failed: Option<(std::io::ErrorKind, String)>,
 }
 
 impl Read for BlobReader {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         while self.cur.is_empty() {
+            if let Some((k, m)) = &self.failed {
+                return Err(std::io::Error::new(*k, m.clone()));
+            }
             if self.done {
                 return Ok(0);
             }
@@ -477,6 +484,7 @@ impl Read for BlobReader {
                 Some(Ok(b)) => self.cur = b,
                 Some(Err(e)) => {
                     self.done = true;
+                    self.failed = Some((e.kind(), e.to_string()));
                     return Err(e);
                 }
                 None => {

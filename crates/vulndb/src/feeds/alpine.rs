@@ -82,7 +82,7 @@ mod tests {
         let (ns, advs, warns) = super::parse(s, "v3.10").unwrap();
         assert_eq!(ns, "alpine:v3.10");
         assert_eq!(advs.len(), 2);
-        assert_eq!(advs[1].state.fixed_version(), Some("1.1.1g-r0"));
+        assert_eq!(advs[0].state.fixed_version(), Some("1.1.1g-r0"));
         assert_eq!(warns.len(), 1);
         assert!(super::parse(b"{not json", "v3.10").is_err());
     }

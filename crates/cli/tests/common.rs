@@ -1,0 +1,70 @@
+//! Shared test harness: paths, the fixture manifest, one imported DB per test binary.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+/// `../shared` beside the repo, or `$DRYDOCK_SHARED`.
+pub fn shared() -> PathBuf {
+    std::env::var_os("DRYDOCK_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared"))
+}
+
+/// The fixture manifest written by `shared/fixtures/build-fixtures.sh`.
+pub fn fixtures() -> Value {
+    let p = std::env::var_os("DRYDOCK_FIXTURE_MANIFEST")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/var/tmp/drydock-fixtures/out/fixtures.json"));
+    let raw = std::fs::read(&p).unwrap_or_else(|e| {
+        panic!("{}: {e}\nstart the fixture registries first: bash ../shared/fixtures/build-fixtures.sh (scripts/test.sh does)", p.display())
+    });
+    serde_json::from_slice(&raw).expect("fixtures.json")
+}
+
+/// Folder with the fixture script's outputs (syft lists, dpkg-query lists).
+pub fn fixture_root() -> PathBuf {
+    PathBuf::from(std::env::var("FIXTURE_ROOT").unwrap_or_else(|_| "/var/tmp/drydock-fixtures".into()))
+}
+
+pub fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_drydock"))
+}
+
+/// A DB imported once from `../shared/vulndb` for this test binary.
+pub fn db_dir() -> &'static Path {
+    static DB: OnceLock<PathBuf> = OnceLock::new();
+    DB.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("drydock-test-db-{}", std::process::id()));
+        let out = bin().args(["db", "import"]).arg(shared().join("vulndb")).env("DRYDOCK_DB_DIR", &dir).output().unwrap();
+        assert!(out.status.success(), "db import failed: {}", String::from_utf8_lossy(&out.stderr));
+        dir
+    })
+}
+
+/// Registry credentials for a fixture registry (reader on the auth registries).
+pub fn creds(registry: &str) -> Option<(&'static str, &'static str)> {
+    (registry.ends_with(":5057") || registry.ends_with(":5058")).then_some(("reader", "r3ader"))
+}
+
+/// Runs `drydock image --format json` and returns (output, parsed report if it succeeded).
+pub fn scan(reference: &str, extra: &[&str], cache: &Path) -> (Output, Option<Value>) {
+    let registry = reference.split('/').next().unwrap_or("");
+    let mut c = bin();
+    c.args(["image", "--insecure", "--format", "json"]).args(extra).arg(reference);
+    c.env("DRYDOCK_DB_DIR", db_dir()).env("DRYDOCK_CACHE_DIR", cache).env("HOME", cache);
+    if let Some((u, p)) = creds(registry) {
+        c.env("DRYDOCK_USERNAME", u).env("DRYDOCK_PASSWORD", p);
+    }
+    let out = c.output().unwrap();
+    let v = out.status.success().then(|| serde_json::from_slice(&out.stdout).expect("report JSON"));
+    (out, v)
+}
+
+pub fn reference(img: &Value) -> String {
+    format!("{}/{}:{}", img["registry"].as_str().unwrap(), img["repository"].as_str().unwrap(), img["tag"].as_str().unwrap())
+}

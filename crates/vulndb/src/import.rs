@@ -28,10 +28,11 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
     entries.sort_by_key(|e| e.file_name());
     for e in entries {
         let p = e.path();
-        match e.file_type() {
-            Ok(t) if t.is_dir() => walk(&p, out),
-            Ok(_) => out.push(p),
-            Err(_) => {}
+        // Follows symlinks, so a mirror folder may be linked in.
+        if p.is_dir() {
+            walk(&p, out);
+        } else if p.is_file() {
+            out.push(p);
         }
     }
 }
@@ -86,7 +87,7 @@ fn read_maybe_bz2(p: &Path) -> Result<Box<dyn std::io::BufRead>, String> {
 /// unreadable `dir` or a directory with no feed at all is an error.
 pub fn import_dir(dir: &Path) -> Result<Db, FeedError> {
     let rd = fs::read_dir(dir).map_err(|e| FeedError::new("import", format!("{}: {e}", dir.display())))?;
-    let mut tops: Vec<_> = rd.flatten().filter(|e| e.file_type().is_ok_and(|t| t.is_dir())).collect();
+    let mut tops: Vec<_> = rd.flatten().filter(|e| e.path().is_dir()).collect();
     tops.sort_by_key(|e| e.file_name());
     let mut db = Db::default();
     let mut feeds: Vec<Feed> = Vec::new();

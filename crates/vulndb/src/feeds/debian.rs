@@ -178,7 +178,7 @@ pub fn parse_cve_list_json(data: &[u8]) -> Result<(Vec<Record>, Vec<String>), Fe
         .filter(|a| a.kind_of_line == "xref")
         .flat_map(|a| a.bugs.iter().cloned())
         .collect();
-    let title = e.header.description.map(|d| d.trim_matches(|c| c == '(' || c == ')').trim().to_string());
+    let title = e.header.description.map(|d| d.trim_matches(|c| matches!(c, '(' | ')' | '[' | ']')).trim().to_string());
     for a in e.annotations.iter().filter(|a| a.kind_of_line == "package") {
         let (Some(pkg), Some(kind)) = (&a.package, &a.kind) else { continue };
         let state = match kind.as_str() {

@@ -1,0 +1,152 @@
+//! A fault-injecting proxy in front of the real fixture registry: each fault
+//! must end in a clear error (or a successful retry), never a panic.
+
+mod common;
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+
+use common::*;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+#[derive(Clone, Copy, PartialEq)]
+enum Fault {
+    /// First request for every path answers 500.
+    ServerErrorOnce,
+    /// Layer blobs are cut off mid-transfer (Content-Length promises more).
+    TruncateBlob,
+    /// One byte of each layer blob is flipped.
+    CorruptBlob,
+    /// Manifests are not JSON.
+    ManifestNotJson,
+}
+
+/// Starts the proxy on an ephemeral port; returns its address.
+fn proxy(fault: Fault) -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    listener.set_nonblocking(true).unwrap();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            let seen = Arc::new(Mutex::new(HashSet::<String>::new()));
+            let http = reqwest::Client::new();
+            loop {
+                let (mut sock, _) = listener.accept().await.unwrap();
+                let seen = seen.clone();
+                let http = http.clone();
+                tokio::spawn(async move {
+                    let mut buf = Vec::new();
+                    let mut chunk = [0u8; 4096];
+                    while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+                        match sock.read(&mut chunk).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                        }
+                    }
+                    let head = String::from_utf8_lossy(&buf).into_owned();
+                    let path = head.split_whitespace().nth(1).unwrap_or("/").to_string();
+                    let header = |name: &str| {
+                        head.lines().find_map(|l| l.split_once(':').filter(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.trim().to_string()))
+                    };
+                    if fault == Fault::ServerErrorOnce && seen.lock().unwrap().insert(path.clone()) {
+                        let _ = sock.write_all(b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").await;
+                        return;
+                    }
+                    let mut req = http.get(format!("http://127.0.0.1:5055{path}"));
+                    if let Some(a) = header("accept") {
+                        req = req.header("accept", a);
+                    }
+                    let resp = req.send().await.unwrap();
+                    let status = resp.status().as_u16();
+                    let ct = resp.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("application/octet-stream").to_string();
+                    let mut body = resp.bytes().await.unwrap().to_vec();
+                    let is_layer = path.contains("/blobs/") && body.len() > 100_000;
+                    let mut promised = body.len();
+                    match fault {
+                        Fault::TruncateBlob if is_layer => body.truncate(body.len() / 2),
+                        Fault::CorruptBlob if is_layer => {
+                            let i = body.len() / 2;
+                            body[i] ^= 0xff;
+                        }
+                        Fault::ManifestNotJson if path.contains("/manifests/") => {
+                            body = b"<html>this is not a manifest</html>".to_vec();
+                            promised = body.len();
+                        }
+                        _ => {}
+                    }
+                    let head = format!("HTTP/1.1 {status} X\r\nContent-Type: {ct}\r\nContent-Length: {promised}\r\nConnection: close\r\n\r\n");
+                    let _ = sock.write_all(head.as_bytes()).await;
+                    let _ = sock.write_all(&body).await;
+                    let _ = sock.shutdown().await;
+                });
+            }
+        });
+    });
+    addr
+}
+
+fn run(fault: Fault) -> std::process::Output {
+    let addr = proxy(fault);
+    let cache = tempfile::tempdir().unwrap();
+    bin()
+        .args(["image", "--insecure", "--no-cache", "--no-match", "--format", "json", "--timeout", "10"])
+        .arg(format!("{addr}/fixtures/alpine:3.10.9"))
+        .env("DRYDOCK_CACHE_DIR", cache.path())
+        .output()
+        .unwrap()
+}
+
+fn stderr(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn registry_500_then_200_is_retried() {
+    let o = run(Fault::ServerErrorOnce);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["os"]["version_id"], "3.10.9");
+}
+
+#[test]
+fn truncated_blob_is_a_clear_error() {
+    let o = run(Fault::TruncateBlob);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(e.contains("transfer failed") || e.contains("truncated"), "{e}");
+    assert!(!e.contains("panicked"), "{e}");
+}
+
+#[test]
+fn digest_mismatch_is_a_clear_error() {
+    let o = run(Fault::CorruptBlob);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(e.contains("digest mismatch") || e.contains("corrupt deflate") || e.contains("invalid"), "{e}");
+    assert!(!e.contains("panicked"), "{e}");
+}
+
+#[test]
+fn manifest_that_is_not_json_is_a_clear_error() {
+    let o = run(Fault::ManifestNotJson);
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert!(e.contains("bad manifest") && e.contains("not valid JSON"), "{e}");
+}
+
+#[test]
+fn wrong_credentials_are_refused_clearly() {
+    for reg in ["127.0.0.1:5057", "127.0.0.1:5058"] {
+        let cache = tempfile::tempdir().unwrap();
+        let o = bin()
+            .args(["image", "--insecure", "--no-match", "--username", "reader", "--password", "wrong"])
+            .arg(format!("{reg}/fixtures/python-old:1"))
+            .env("DRYDOCK_CACHE_DIR", cache.path())
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2));
+        assert!(stderr(&o).contains("unauthorized"), "{reg}: {}", stderr(&o));
+    }
+}

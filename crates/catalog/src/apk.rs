@@ -8,11 +8,17 @@ pub fn parse_into(data: &[u8], location: &str, layer: Option<usize>, inv: &mut I
     for (i, para) in paragraphs(&text).into_iter().enumerate() {
         let get = |k: &str| para.iter().find(|(x, _)| x == k).map(|(_, v)| v.as_str());
         let (Some(name), Some(version)) = (get("P"), get("V")) else {
-            inv.warnings.push(format!("{location}: entry {} has no P: or V: line; skipped", i + 1));
+            inv.warnings.push(format!(
+                "{location}: entry {} has no P: or V: line; skipped",
+                i + 1
+            ));
             continue;
         };
         if name.is_empty() || version.is_empty() {
-            inv.warnings.push(format!("{location}: entry {} has an empty name or version; skipped", i + 1));
+            inv.warnings.push(format!(
+                "{location}: entry {} has an empty name or version; skipped",
+                i + 1
+            ));
             continue;
         }
         let origin = get("o").filter(|o| !o.is_empty()).unwrap_or(name);

@@ -83,7 +83,10 @@ pub struct Inventory {
 
 /// Runs OS detection and every OS package cataloger over `files`.
 pub fn inventory(files: &dyn Files) -> Inventory {
-    let mut inv = Inventory { os: os::detect(files), ..Default::default() };
+    let mut inv = Inventory {
+        os: os::detect(files),
+        ..Default::default()
+    };
     if let Some((data, layer)) = files.read("var/lib/dpkg/status") {
         dpkg::parse_into(data, "/var/lib/dpkg/status", Some(layer), true, &mut inv);
     }
@@ -97,8 +100,12 @@ pub fn inventory(files: &dyn Files) -> Inventory {
     if let Some((data, layer)) = files.read("lib/apk/db/installed") {
         apk::parse_into(data, "/lib/apk/db/installed", Some(layer), &mut inv);
     }
-    inv.packages.sort_by(|a, b| (a.kind, &a.name, &a.version, &a.arch).cmp(&(b.kind, &b.name, &b.version, &b.arch)));
-    inv.packages.dedup_by(|a, b| a.kind == b.kind && a.name == b.name && a.version == b.version && a.arch == b.arch);
+    inv.packages.sort_by(|a, b| {
+        (a.kind, &a.name, &a.version, &a.arch).cmp(&(b.kind, &b.name, &b.version, &b.arch))
+    });
+    inv.packages.dedup_by(|a, b| {
+        a.kind == b.kind && a.name == b.name && a.version == b.version && a.arch == b.arch
+    });
     inv
 }
 

@@ -36,7 +36,10 @@ pub fn parse_os_release(text: &str) -> Vec<(String, String)> {
                 .and_then(|x| x.strip_suffix('"'))
                 .or_else(|| v.strip_prefix('\'').and_then(|x| x.strip_suffix('\'')))
                 .unwrap_or(v);
-            Some((k.trim().to_string(), v.replace("\\\"", "\"").replace("\\\\", "\\")))
+            Some((
+                k.trim().to_string(),
+                v.replace("\\\"", "\"").replace("\\\\", "\\"),
+            ))
         })
         .collect()
 }
@@ -58,10 +61,19 @@ fn debian_codename(version_id: &str) -> Option<&'static str> {
 /// Detects the OS: os-release first, then Alpine and Debian marker files.
 pub fn detect(files: &dyn Files) -> Option<OsRelease> {
     for path in ["etc/os-release", "usr/lib/os-release"] {
-        let Some((data, _)) = files.read(path) else { continue };
+        let Some((data, _)) = files.read(path) else {
+            continue;
+        };
         let kv = parse_os_release(&String::from_utf8_lossy(data));
-        let get = |k: &str| kv.iter().rev().find(|(x, _)| x == k).map(|(_, v)| v.clone());
-        let Some(id) = get("ID").filter(|s| !s.is_empty()) else { continue };
+        let get = |k: &str| {
+            kv.iter()
+                .rev()
+                .find(|(x, _)| x == k)
+                .map(|(_, v)| v.clone())
+        };
+        let Some(id) = get("ID").filter(|s| !s.is_empty()) else {
+            continue;
+        };
         let mut version_id = get("VERSION_ID").unwrap_or_default();
         // Alpine's os-release may lag behind /etc/alpine-release on edge; prefer the latter.
         if id == "alpine" {
@@ -76,11 +88,23 @@ pub fn detect(files: &dyn Files) -> Option<OsRelease> {
         if id == "debian" && codename.is_none() {
             codename = debian_codename(&version_id).map(str::to_string);
         }
-        return Some(OsRelease { id, version_id, codename, pretty_name: get("PRETTY_NAME"), source: format!("/{path}") });
+        return Some(OsRelease {
+            id,
+            version_id,
+            codename,
+            pretty_name: get("PRETTY_NAME"),
+            source: format!("/{path}"),
+        });
     }
     if let Some((d, _)) = files.read("etc/alpine-release") {
         let v = String::from_utf8_lossy(d).trim().to_string();
-        return Some(OsRelease { id: "alpine".into(), version_id: v, codename: None, pretty_name: None, source: "/etc/alpine-release".into() });
+        return Some(OsRelease {
+            id: "alpine".into(),
+            version_id: v,
+            codename: None,
+            pretty_name: None,
+            source: "/etc/alpine-release".into(),
+        });
     }
     if let Some((d, _)) = files.read("etc/debian_version") {
         let v = String::from_utf8_lossy(d).trim().to_string();
@@ -93,7 +117,13 @@ pub fn detect(files: &dyn Files) -> Option<OsRelease> {
             let c = v.split('/').next().unwrap_or("").to_string();
             (String::new(), Some(c))
         };
-        return Some(OsRelease { id: "debian".into(), version_id, codename, pretty_name: None, source: "/etc/debian_version".into() });
+        return Some(OsRelease {
+            id: "debian".into(),
+            version_id,
+            codename,
+            pretty_name: None,
+            source: "/etc/debian_version".into(),
+        });
     }
     None
 }

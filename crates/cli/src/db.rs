@@ -16,7 +16,7 @@ pub enum Command {
         dir: PathBuf,
     },
     /// Download the feeds from their upstream URLs (or mirrors) and rebuild the DB.
-    Update(UpdateArgs),
+    Update(Box<UpdateArgs>),
     /// Show what the DB holds, from which feeds, of which date.
     Status,
 }
@@ -24,25 +24,49 @@ pub enum Command {
 #[derive(clap::Args)]
 pub struct UpdateArgs {
     /// Alpine secdb base URL.
-    #[arg(long, env = "DRYDOCK_ALPINE_SECDB_URL", default_value = "https://secdb.alpinelinux.org")]
+    #[arg(
+        long,
+        env = "DRYDOCK_ALPINE_SECDB_URL",
+        default_value = "https://secdb.alpinelinux.org"
+    )]
     alpine_url: String,
     /// Alpine branches to fetch (comma-separated) [default: v3.2..v3.22,edge]
     #[arg(long, value_delimiter = ',')]
     alpine_branches: Vec<String>,
     /// Debian security tracker JSON URL.
-    #[arg(long, env = "DRYDOCK_DEBIAN_TRACKER_URL", default_value = "https://security-tracker.debian.org/tracker/data/json")]
+    #[arg(
+        long,
+        env = "DRYDOCK_DEBIAN_TRACKER_URL",
+        default_value = "https://security-tracker.debian.org/tracker/data/json"
+    )]
     debian_tracker_url: String,
     /// Base of the tracker's data/ folder (DSA/list, DLA/list).
-    #[arg(long, env = "DRYDOCK_DEBIAN_LISTS_URL", default_value = "https://salsa.debian.org/security-tracker-team/security-tracker/-/raw/master/data")]
+    #[arg(
+        long,
+        env = "DRYDOCK_DEBIAN_LISTS_URL",
+        default_value = "https://salsa.debian.org/security-tracker-team/security-tracker/-/raw/master/data"
+    )]
     debian_lists_url: String,
     /// Debian OVAL base URL.
-    #[arg(long, env = "DRYDOCK_DEBIAN_OVAL_URL", default_value = "https://www.debian.org/security/oval")]
+    #[arg(
+        long,
+        env = "DRYDOCK_DEBIAN_OVAL_URL",
+        default_value = "https://www.debian.org/security/oval"
+    )]
     debian_oval_url: String,
     /// Debian releases to fetch OVAL for (comma-separated).
-    #[arg(long, value_delimiter = ',', default_value = "buster,bullseye,bookworm,trixie")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "buster,bullseye,bookworm,trixie"
+    )]
     debian_oval_releases: Vec<String>,
     /// NVD CVE API 2.0 URL.
-    #[arg(long, env = "DRYDOCK_NVD_URL", default_value = "https://services.nvd.nist.gov/rest/json/cves/2.0")]
+    #[arg(
+        long,
+        env = "DRYDOCK_NVD_URL",
+        default_value = "https://services.nvd.nist.gov/rest/json/cves/2.0"
+    )]
     nvd_url: String,
     /// NVD API key (faster paging).
     #[arg(long, env = "NVD_API_KEY", hide_env_values = true)]
@@ -66,10 +90,23 @@ fn build(dir: &Path, db_dir: &Path) -> anyhow::Result<()> {
     if db.warnings.len() > 20 {
         eprintln!("warning: ... and {} more", db.warnings.len() - 20);
     }
-    let gen = Store::new(db_dir).write(&db).with_context(|| format!("writing the DB to {}", db_dir.display()))?;
-    println!("built {} advisories in {} namespaces, CVSS for {} CVEs -> {}", db.advisory_count(), db.advisories.len(), db.cvss.len(), gen.display());
+    let gen = Store::new(db_dir)
+        .write(&db)
+        .with_context(|| format!("writing the DB to {}", db_dir.display()))?;
+    println!(
+        "built {} advisories in {} namespaces, CVSS for {} CVEs -> {}",
+        db.advisory_count(),
+        db.advisories.len(),
+        db.cvss.len(),
+        gen.display()
+    );
     for f in &db.feeds {
-        println!("  {:<18} {:>8} records  data date {}", f.name, f.records, f.data_date.as_deref().unwrap_or("-"));
+        println!(
+            "  {:<18} {:>8} records  data date {}",
+            f.name,
+            f.records,
+            f.data_date.as_deref().unwrap_or("-")
+        );
     }
     Ok(())
 }
@@ -81,6 +118,7 @@ pub async fn run(cmd: Command, db_dir: &Path) -> anyhow::Result<ExitCode> {
             tokio::task::spawn_blocking(move || build(&dir, &db_dir)).await??;
         }
         Command::Update(a) => {
+            let a = *a;
             let mut src = Sources {
                 alpine_base: a.alpine_url,
                 debian_tracker_json: a.debian_tracker_url,
@@ -88,7 +126,10 @@ pub async fn run(cmd: Command, db_dir: &Path) -> anyhow::Result<ExitCode> {
                 debian_oval_base: a.debian_oval_url,
                 debian_oval_releases: a.debian_oval_releases,
                 nvd_api: (!a.no_nvd).then_some(a.nvd_url),
-                nvd_delay: Duration::from_secs_f64(a.nvd_delay.unwrap_or(if a.nvd_api_key.is_some() { 0.6 } else { 6.0 })),
+                nvd_delay: Duration::from_secs_f64(
+                    a.nvd_delay
+                        .unwrap_or(if a.nvd_api_key.is_some() { 0.6 } else { 6.0 }),
+                ),
                 nvd_api_key: a.nvd_api_key,
                 ..Sources::default()
             };
@@ -108,7 +149,10 @@ pub async fn run(cmd: Command, db_dir: &Path) -> anyhow::Result<ExitCode> {
                 None => eprintln!("absent  {} (404, skipped)", f.url),
             })
             .await?;
-            eprintln!("{} files downloaded", fetched.iter().filter(|f| f.bytes.is_some()).count());
+            eprintln!(
+                "{} files downloaded",
+                fetched.iter().filter(|f| f.bytes.is_some()).count()
+            );
             let db_dir = db_dir.to_path_buf();
             tokio::task::spawn_blocking(move || build(&dir, &db_dir)).await??;
         }
@@ -118,7 +162,13 @@ pub async fn run(cmd: Command, db_dir: &Path) -> anyhow::Result<ExitCode> {
             println!("built:    {}", snap.meta.built_at);
             println!("feeds:");
             for f in &snap.meta.feeds {
-                println!("  {:<18} {:>8} records  data date {:<26} from {}", f.name, f.records, f.data_date.as_deref().unwrap_or("-"), f.origin);
+                println!(
+                    "  {:<18} {:>8} records  data date {:<26} from {}",
+                    f.name,
+                    f.records,
+                    f.data_date.as_deref().unwrap_or("-"),
+                    f.origin
+                );
             }
             println!("namespaces:");
             for (ns, n) in &snap.meta.namespaces {

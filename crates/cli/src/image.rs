@@ -75,7 +75,8 @@ impl Progress for Bar {
 
 pub async fn run(a: Args, db_dir: &Path) -> anyhow::Result<ExitCode> {
     let reference = Reference::parse(&a.reference)?;
-    let platform = Platform::parse(&a.platform).with_context(|| format!("--platform {:?}: expected os/arch[/variant]", a.platform))?;
+    let platform = Platform::parse(&a.platform)
+        .with_context(|| format!("--platform {:?}: expected os/arch[/variant]", a.platform))?;
     let mut wanted: Vec<Severity> = Vec::new();
     for s in &a.severity {
         match Severity::parse(s) {
@@ -86,7 +87,13 @@ pub async fn run(a: Args, db_dir: &Path) -> anyhow::Result<ExitCode> {
     let mut credentials = HashMap::new();
     match (&a.username, &a.password) {
         (Some(u), Some(p)) => {
-            credentials.insert(reference.registry.clone(), Credentials::Basic { username: u.clone(), password: p.clone() });
+            credentials.insert(
+                reference.registry.clone(),
+                Credentials::Basic {
+                    username: u.clone(),
+                    password: p.clone(),
+                },
+            );
         }
         (Some(_), None) | (None, Some(_)) => bail!("--username and --password go together"),
         (None, None) => match DockerConfig::load_default() {
@@ -98,14 +105,39 @@ pub async fn run(a: Args, db_dir: &Path) -> anyhow::Result<ExitCode> {
             Err(e) => eprintln!("warning: ignoring docker config: {e}"),
         },
     }
-    let client = Client::new(ClientOptions { insecure: a.insecure, timeout: Duration::from_secs(a.timeout), credentials, ..Default::default() })?;
-    let cache = (!a.no_cache).then(|| LayerCache::new(&a.cache_dir.clone().unwrap_or_else(crate::paths::default_cache_dir)));
-    let scanner = Scanner::new(client, cache, ScanOptions { platform: Some(platform), ..Default::default() });
-    let snapshot = if a.no_match { None } else { Some(Store::new(db_dir).snapshot()?) };
+    let client = Client::new(ClientOptions {
+        insecure: a.insecure,
+        timeout: Duration::from_secs(a.timeout),
+        credentials,
+        ..Default::default()
+    })?;
+    let cache = (!a.no_cache).then(|| {
+        LayerCache::new(
+            &a.cache_dir
+                .clone()
+                .unwrap_or_else(crate::paths::default_cache_dir),
+        )
+    });
+    let scanner = Scanner::new(
+        client,
+        cache,
+        ScanOptions {
+            platform: Some(platform),
+            ..Default::default()
+        },
+    );
+    let snapshot = if a.no_match {
+        None
+    } else {
+        Some(Store::new(db_dir).snapshot()?)
+    };
     let bar = if std::io::stderr().is_terminal() {
         let b = indicatif::ProgressBar::new(0);
         b.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {pos}/{len} layers").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            indicatif::ProgressStyle::with_template(
+                "{spinner} {msg} [{bar:30}] {pos}/{len} layers",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
         b.set_message(reference.to_string());
         b.enable_steady_tick(Duration::from_millis(120));
@@ -138,5 +170,9 @@ pub async fn run(a: Args, db_dir: &Path) -> anyhow::Result<ExitCode> {
         );
     }
     output::print(&report, a.format)?;
-    Ok(if a.exit_code != 0 && !report.findings.is_empty() { ExitCode::from(a.exit_code) } else { ExitCode::SUCCESS })
+    Ok(if a.exit_code != 0 && !report.findings.is_empty() {
+        ExitCode::from(a.exit_code)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

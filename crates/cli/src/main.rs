@@ -10,7 +10,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "drydock", version, about = "Container image vulnerability scanner")]
+#[command(
+    name = "drydock",
+    version,
+    about = "Container image vulnerability scanner"
+)]
 struct Cli {
     /// Vulnerability DB directory [default: $XDG_CACHE_HOME/drydock/db]
     #[arg(long, global = true, env = "DRYDOCK_DB_DIR")]
@@ -35,7 +39,10 @@ fn main() -> ExitCode {
         .init();
     let cli = Cli::parse();
     let db_dir = cli.db_dir.unwrap_or_else(paths::default_db_dir);
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");

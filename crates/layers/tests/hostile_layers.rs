@@ -38,19 +38,38 @@ fn gzip(b: &[u8]) -> Vec<u8> {
 #[test]
 fn path_traversal_is_skipped_with_a_warning() {
     let t = raw_tar(&[
-        ("../../etc/passwd", tar::EntryType::Regular, b"root:x:0:0", None),
-        ("etc/os-release", tar::EntryType::Regular, b"ID=alpine", None),
+        (
+            "../../etc/passwd",
+            tar::EntryType::Regular,
+            b"root:x:0:0",
+            None,
+        ),
+        (
+            "etc/os-release",
+            tar::EntryType::Regular,
+            b"ID=alpine",
+            None,
+        ),
     ]);
     let (c, _) = read_layer(&gzip(&t)[..], &want_all, &Limits::default()).unwrap();
     assert!(c.files.contains_key("etc/os-release"));
     assert!(!c.files.keys().any(|k| k.contains("passwd")));
-    assert!(c.warnings.iter().any(|w| w.contains("escapes the root")), "{:?}", c.warnings);
+    assert!(
+        c.warnings.iter().any(|w| w.contains("escapes the root")),
+        "{:?}",
+        c.warnings
+    );
 }
 
 #[test]
 fn symlink_loop_is_an_error_on_lookup_not_a_hang() {
     let t = raw_tar(&[
-        ("etc/os-release", tar::EntryType::Symlink, b"", Some("/etc/loop")),
+        (
+            "etc/os-release",
+            tar::EntryType::Symlink,
+            b"",
+            Some("/etc/loop"),
+        ),
         ("etc/loop", tar::EntryType::Symlink, b"", Some("os-release")),
     ]);
     let (c, _) = read_layer(&t[..], &want_all, &Limits::default()).unwrap();
@@ -63,17 +82,31 @@ fn symlink_loop_is_an_error_on_lookup_not_a_hang() {
 fn gzip_bomb_is_rejected() {
     let zeros = vec![0u8; 24 << 20];
     let t = raw_tar(&[("big", tar::EntryType::Regular, &zeros, None)]);
-    let limits = Limits { max_layer_bytes: 8 << 20, ..Limits::default() };
+    let limits = Limits {
+        max_layer_bytes: 8 << 20,
+        ..Limits::default()
+    };
     match read_layer(&gzip(&t)[..], &want_all, &limits) {
         Err(LayerError::Bomb(m)) => assert!(m.contains("uncompressed bytes"), "{m}"),
-        other => panic!("expected a bomb error, got {:?}", other.map(|x| x.0.files.len())),
+        other => panic!(
+            "expected a bomb error, got {:?}",
+            other.map(|x| x.0.files.len())
+        ),
     }
 }
 
 #[test]
 fn oversize_wanted_file_is_skipped_with_a_warning() {
-    let t = raw_tar(&[("var/lib/dpkg/status", tar::EntryType::Regular, &[b'x'; 4096], None)]);
-    let limits = Limits { max_file_size: 1024, ..Limits::default() };
+    let t = raw_tar(&[(
+        "var/lib/dpkg/status",
+        tar::EntryType::Regular,
+        &[b'x'; 4096],
+        None,
+    )]);
+    let limits = Limits {
+        max_file_size: 1024,
+        ..Limits::default()
+    };
     let (c, _) = read_layer(&t[..], &want_all, &limits).unwrap();
     assert!(c.files.is_empty());
     assert!(c.warnings[0].contains("over the 1024 byte limit"));
@@ -81,11 +114,19 @@ fn oversize_wanted_file_is_skipped_with_a_warning() {
 
 #[test]
 fn truncated_layer_is_an_error() {
-    let t = raw_tar(&[("etc/os-release", tar::EntryType::Regular, &[b'x'; 10_000], None)]);
+    let t = raw_tar(&[(
+        "etc/os-release",
+        tar::EntryType::Regular,
+        &[b'x'; 10_000],
+        None,
+    )]);
     let gz = gzip(&t);
     let cut = &gz[..gz.len() / 2];
     assert!(read_layer(cut, &want_all, &Limits::default()).is_err());
-    assert!(read_layer(&t[..300], &want_all, &Limits::default()).is_err(), "not even one header");
+    assert!(
+        read_layer(&t[..300], &want_all, &Limits::default()).is_err(),
+        "not even one header"
+    );
 }
 
 /// Regression: the python-old fixture layer is a valid gzip whose tar ends mid-file.
@@ -94,12 +135,21 @@ fn truncated_layer_is_an_error() {
 #[test]
 fn tar_that_ends_mid_file_keeps_earlier_entries_with_a_warning() {
     let t = raw_tar(&[
-        ("etc/os-release", tar::EntryType::Regular, b"ID=debian", None),
+        (
+            "etc/os-release",
+            tar::EntryType::Regular,
+            b"ID=debian",
+            None,
+        ),
         ("big", tar::EntryType::Regular, &[b'x'; 10_000], None),
     ]);
     let (c, _) = read_layer(&gzip(&t[..3000])[..], &want_all, &Limits::default()).unwrap();
     assert!(c.files.contains_key("etc/os-release"));
-    assert!(c.warnings.iter().any(|w| w.contains("damaged after")), "{:?}", c.warnings);
+    assert!(
+        c.warnings.iter().any(|w| w.contains("damaged after")),
+        "{:?}",
+        c.warnings
+    );
 }
 
 #[test]
@@ -112,11 +162,31 @@ fn garbage_is_an_error() {
 #[test]
 fn opaque_marker_before_its_directory_entry() {
     // umoci writes `.wh..wh..opq` before the directory's own entry.
-    let lower = raw_tar(&[("app/node_modules/minimist/package.json", tar::EntryType::Regular, b"{\"version\":\"1.2.0\"}", None)]);
+    let lower = raw_tar(&[(
+        "app/node_modules/minimist/package.json",
+        tar::EntryType::Regular,
+        b"{\"version\":\"1.2.0\"}",
+        None,
+    )]);
     let upper = raw_tar(&[
-        ("app/node_modules/minimist/.wh..wh..opq", tar::EntryType::Regular, b"", None),
-        ("app/node_modules/minimist/", tar::EntryType::Directory, b"", None),
-        ("app/node_modules/minimist/index.js", tar::EntryType::Regular, b"x", None),
+        (
+            "app/node_modules/minimist/.wh..wh..opq",
+            tar::EntryType::Regular,
+            b"",
+            None,
+        ),
+        (
+            "app/node_modules/minimist/",
+            tar::EntryType::Directory,
+            b"",
+            None,
+        ),
+        (
+            "app/node_modules/minimist/index.js",
+            tar::EntryType::Regular,
+            b"x",
+            None,
+        ),
     ]);
     let (l, _) = read_layer(&lower[..], &want_all, &Limits::default()).unwrap();
     let (u, _) = read_layer(&upper[..], &want_all, &Limits::default()).unwrap();

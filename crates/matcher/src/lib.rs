@@ -75,7 +75,9 @@ pub fn namespace_for(os: &OsRelease) -> Option<String> {
             if !major.is_empty() {
                 Some(format!("debian:{major}"))
             } else {
-                os.codename.as_ref().map(|c| drydock_vulndb::feeds::debian_namespace(c))
+                os.codename
+                    .as_ref()
+                    .map(|c| drydock_vulndb::feeds::debian_namespace(c))
             }
         }
         _ => None,
@@ -109,7 +111,10 @@ pub fn match_packages(
             PackageKind::Deb => (&pkg.source_name, &pkg.source_version),
             PackageKind::Apk => (&pkg.source_name, &pkg.version),
         };
-        let own = advisories.get(name.as_str()).map(Vec::as_slice).unwrap_or(&[]);
+        let own = advisories
+            .get(name.as_str())
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
         let inherited = fallback
             .and_then(|f| f.get(name.as_str()))
             .map(Vec::as_slice)
@@ -124,13 +129,18 @@ pub fn match_packages(
                     }
                     let cmp = match pkg.kind {
                         // apk orders every string, as apk-tools does (secdb has e.g. "1.9.5p2-r0").
-                        PackageKind::Apk => Ok(drydock_version::apk::compare_lenient(version, fixed)),
+                        PackageKind::Apk => {
+                            Ok(drydock_version::apk::compare_lenient(version, fixed))
+                        }
                         PackageKind::Deb => scheme(pkg.kind).compare(version, fixed),
                     };
                     match cmp {
                         Ok(o) => o == Ordering::Less,
                         Err(e) => {
-                            warnings.push(format!("{} {}: cannot compare with {} fixed version: {e}", pkg.name, pkg.version, adv.id));
+                            warnings.push(format!(
+                                "{} {}: cannot compare with {} fixed version: {e}",
+                                pkg.name, pkg.version, adv.id
+                            ));
                             continue;
                         }
                     }
@@ -143,10 +153,18 @@ pub fn match_packages(
             let c = cvss.get(&adv.id).cloned();
             let (severity, severity_source) = match (&adv.vendor_severity, &c) {
                 (Some(v), _) => (v.severity, format!("{} urgency {}", adv.source, v.label)),
-                (None, Some(c)) => (Severity::from_cvss_score(c.score), format!("{} CVSS {}", c.source, c.score)),
-                (None, None) => (Severity::Unknown, "no vendor rating or CVSS data".to_string()),
+                (None, Some(c)) => (
+                    Severity::from_cvss_score(c.score),
+                    format!("{} CVSS {}", c.source, c.score),
+                ),
+                (None, None) => (
+                    Severity::Unknown,
+                    "no vendor rating or CVSS data".to_string(),
+                ),
             };
-            let cmp_label = if pkg.kind == PackageKind::Deb && (pkg.source_name != pkg.name || pkg.source_version != pkg.version) {
+            let cmp_label = if pkg.kind == PackageKind::Deb
+                && (pkg.source_name != pkg.name || pkg.source_version != pkg.version)
+            {
                 format!("source package {name} {version}")
             } else {
                 format!("{name} {version}")
@@ -157,8 +175,15 @@ pub fn match_packages(
                     scheme(pkg.kind).name(),
                     adv.source
                 ),
-                FixState::NoDsa { reason } => format!("{cmp_label}: unfixed in {namespace}, no DSA planned ({reason}) per {}", adv.source),
-                other => format!("{cmp_label}: {} in {namespace} per {}", other.status().replace('_', " "), adv.source),
+                FixState::NoDsa { reason } => format!(
+                    "{cmp_label}: unfixed in {namespace}, no DSA planned ({reason}) per {}",
+                    adv.source
+                ),
+                other => format!(
+                    "{cmp_label}: {} in {namespace} per {}",
+                    other.status().replace('_', " "),
+                    adv.source
+                ),
             };
             findings.push(Finding {
                 id: adv.id.clone(),
@@ -171,7 +196,10 @@ pub fn match_packages(
                 status: adv.state.status().to_string(),
                 severity,
                 severity_source,
-                title: adv.title.clone().or_else(|| c.as_ref().and_then(|c| c.description.clone())),
+                title: adv
+                    .title
+                    .clone()
+                    .or_else(|| c.as_ref().and_then(|c| c.description.clone())),
                 cvss: c,
                 data_source: adv.source.clone(),
                 namespace: namespace.to_string(),
@@ -181,12 +209,21 @@ pub fn match_packages(
             });
         }
     }
-    findings.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.package.cmp(&b.package)).then_with(|| a.id.cmp(&b.id)));
+    findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.package.cmp(&b.package))
+            .then_with(|| a.id.cmp(&b.id))
+    });
     (findings, warnings)
 }
 
 /// Ids a set of packages could match, to preload CVSS for exactly those.
-pub fn candidate_ids<'a>(packages: &'a [Package], advisories: &'a Advisories, fallback: Option<&'a Advisories>) -> Vec<&'a str> {
+pub fn candidate_ids<'a>(
+    packages: &'a [Package],
+    advisories: &'a Advisories,
+    fallback: Option<&'a Advisories>,
+) -> Vec<&'a str> {
     let mut ids: Vec<&str> = packages
         .iter()
         .flat_map(|p| {
@@ -209,53 +246,161 @@ mod tests {
     use drydock_vulndb::VendorSeverity;
 
     fn pkg(name: &str, ver: &str, src: &str, srcver: &str, kind: PackageKind) -> Package {
-        Package { name: name.into(), version: ver.into(), source_name: src.into(), source_version: srcver.into(), arch: String::new(), kind, location: String::new(), layer: Some(0) }
+        Package {
+            name: name.into(),
+            version: ver.into(),
+            source_name: src.into(),
+            source_version: srcver.into(),
+            arch: String::new(),
+            kind,
+            location: String::new(),
+            layer: Some(0),
+        }
     }
 
     fn adv(id: &str, pkg: &str, state: FixState) -> Advisory {
-        Advisory { id: id.into(), aliases: vec![], package: pkg.into(), state, vendor_severity: None, source: "test".into(), title: None }
+        Advisory {
+            id: id.into(),
+            aliases: vec![],
+            package: pkg.into(),
+            state,
+            vendor_severity: None,
+            source: "test".into(),
+            title: None,
+        }
     }
 
     #[test]
     fn alpine_by_origin() {
-        let pkgs = vec![pkg("libcrypto1.1", "1.1.1d-r2", "openssl", "1.1.1d-r2", PackageKind::Apk)];
+        let pkgs = vec![pkg(
+            "libcrypto1.1",
+            "1.1.1d-r2",
+            "openssl",
+            "1.1.1d-r2",
+            PackageKind::Apk,
+        )];
         let mut a = Advisories::new();
-        a.insert("openssl".into(), vec![
-            adv("CVE-2020-1967", "openssl", FixState::Fixed { version: "1.1.1g-r0".into() }),
-            adv("CVE-2019-1", "openssl", FixState::Fixed { version: "1.1.1d-r0".into() }),
-        ]);
+        a.insert(
+            "openssl".into(),
+            vec![
+                adv(
+                    "CVE-2020-1967",
+                    "openssl",
+                    FixState::Fixed {
+                        version: "1.1.1g-r0".into(),
+                    },
+                ),
+                adv(
+                    "CVE-2019-1",
+                    "openssl",
+                    FixState::Fixed {
+                        version: "1.1.1d-r0".into(),
+                    },
+                ),
+            ],
+        );
         let mut cvss = BTreeMap::new();
-        cvss.insert("CVE-2020-1967".to_string(), CvssInfo { vector: "v".into(), score: 7.5, source: "nvd".into(), description: None });
+        cvss.insert(
+            "CVE-2020-1967".to_string(),
+            CvssInfo {
+                vector: "v".into(),
+                score: 7.5,
+                source: "nvd".into(),
+                description: None,
+            },
+        );
         let (f, w) = match_packages("alpine:v3.10", &pkgs, &a, None, &cvss);
         assert!(w.is_empty());
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].severity, Severity::High);
         assert_eq!(f[0].fixed_version.as_deref(), Some("1.1.1g-r0"));
-        assert!(f[0].reason.contains("1.1.1d-r2 < fixed version 1.1.1g-r0"), "{}", f[0].reason);
+        assert!(
+            f[0].reason.contains("1.1.1d-r2 < fixed version 1.1.1g-r0"),
+            "{}",
+            f[0].reason
+        );
     }
 
     #[test]
     fn debian_by_source_with_fallback_and_states() {
-        let pkgs = vec![pkg("libc6", "2.36-9+deb12u1", "glibc", "2.36-9+deb12u1", PackageKind::Deb)];
+        let pkgs = vec![pkg(
+            "libc6",
+            "2.36-9+deb12u1",
+            "glibc",
+            "2.36-9+deb12u1",
+            PackageKind::Deb,
+        )];
         let mut own = Advisories::new();
-        let mut nodsa = adv("CVE-3", "glibc", FixState::NoDsa { reason: "Minor issue".into() });
-        nodsa.vendor_severity = Some(VendorSeverity { severity: Severity::Low, label: "low".into() });
-        own.insert("glibc".into(), vec![adv("CVE-1", "glibc", FixState::Fixed { version: "0".into() }), nodsa]);
+        let mut nodsa = adv(
+            "CVE-3",
+            "glibc",
+            FixState::NoDsa {
+                reason: "Minor issue".into(),
+            },
+        );
+        nodsa.vendor_severity = Some(VendorSeverity {
+            severity: Severity::Low,
+            label: "low".into(),
+        });
+        own.insert(
+            "glibc".into(),
+            vec![
+                adv(
+                    "CVE-1",
+                    "glibc",
+                    FixState::Fixed {
+                        version: "0".into(),
+                    },
+                ),
+                nodsa,
+            ],
+        );
         let mut all = Advisories::new();
-        all.insert("glibc".into(), vec![adv("CVE-1", "glibc", FixState::Unfixed), adv("CVE-2", "glibc", FixState::Fixed { version: "2.36-9+deb12u4".into() })]);
+        all.insert(
+            "glibc".into(),
+            vec![
+                adv("CVE-1", "glibc", FixState::Unfixed),
+                adv(
+                    "CVE-2",
+                    "glibc",
+                    FixState::Fixed {
+                        version: "2.36-9+deb12u4".into(),
+                    },
+                ),
+            ],
+        );
         let (f, _) = match_packages("debian:12", &pkgs, &own, Some(&all), &BTreeMap::new());
         let ids: Vec<&str> = f.iter().map(|x| x.id.as_str()).collect();
-        assert_eq!(ids, vec!["CVE-3", "CVE-2"], "release-specific not-affected shadows the all-releases record");
+        assert_eq!(
+            ids,
+            vec!["CVE-3", "CVE-2"],
+            "release-specific not-affected shadows the all-releases record"
+        );
         assert_eq!(f[0].status, "affected");
         assert_eq!(f[1].severity, Severity::Unknown);
     }
 
     #[test]
     fn namespaces() {
-        let os = |id: &str, v: &str| OsRelease { id: id.into(), version_id: v.into(), codename: None, pretty_name: None, source: String::new() };
-        assert_eq!(namespace_for(&os("alpine", "3.10.9")).as_deref(), Some("alpine:v3.10"));
-        assert_eq!(namespace_for(&os("alpine", "3.21_alpha20240923")).as_deref(), Some("alpine:edge"));
-        assert_eq!(namespace_for(&os("debian", "12")).as_deref(), Some("debian:12"));
+        let os = |id: &str, v: &str| OsRelease {
+            id: id.into(),
+            version_id: v.into(),
+            codename: None,
+            pretty_name: None,
+            source: String::new(),
+        };
+        assert_eq!(
+            namespace_for(&os("alpine", "3.10.9")).as_deref(),
+            Some("alpine:v3.10")
+        );
+        assert_eq!(
+            namespace_for(&os("alpine", "3.21_alpha20240923")).as_deref(),
+            Some("alpine:edge")
+        );
+        assert_eq!(
+            namespace_for(&os("debian", "12")).as_deref(),
+            Some("debian:12")
+        );
         assert_eq!(namespace_for(&os("fedora", "40")), None);
     }
 }

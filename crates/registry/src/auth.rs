@@ -170,7 +170,10 @@ mod tests {
         .unwrap();
         assert_eq!(
             cfg.credentials_for("127.0.0.1:5057"),
-            Some(Credentials::Basic { username: "reader".into(), password: "r3ader".into() })
+            Some(Credentials::Basic {
+                username: "reader".into(),
+                password: "r3ader".into()
+            })
         );
         assert_eq!(cfg.credentials_for("127.0.0.1:5058"), None);
     }

@@ -118,7 +118,12 @@ impl Client {
     }
 
     /// Sends a GET with auth, retries and the insecure HTTP fallback.
-    async fn get(&self, r: &Reference, path: &str, accept: Option<&str>) -> Result<Response, Error> {
+    async fn get(
+        &self,
+        r: &Reference,
+        path: &str,
+        accept: Option<&str>,
+    ) -> Result<Response, Error> {
         let scope = format!("repository:{}:pull", r.repository);
         let mut auth_rounds = 0;
         let mut attempt = 0u32;
@@ -134,7 +139,10 @@ impl Client {
             let resp = match req.send().await {
                 Ok(resp) => resp,
                 Err(e) => {
-                    if self.opts.insecure && url.starts_with("https://") && (e.is_connect() || e.is_request()) {
+                    if self.opts.insecure
+                        && url.starts_with("https://")
+                        && (e.is_connect() || e.is_request())
+                    {
                         // Docker's insecure-registry rule: fall back to plain HTTP.
                         if let Ok(mut h) = self.hosts.lock() {
                             h.entry(r.registry.clone()).or_default().plain_http = true;
@@ -146,7 +154,10 @@ impl Client {
                         attempt += 1;
                         continue;
                     }
-                    return Err(Error::new(ErrorKind::Transient, format!("GET {url}: {}", error_chain(&e))));
+                    return Err(Error::new(
+                        ErrorKind::Transient,
+                        format!("GET {url}: {}", error_chain(&e)),
+                    ));
                 }
             };
             let status = resp.status();
@@ -169,11 +180,20 @@ impl Client {
                             h.entry(r.registry.clone()).or_default().basic = true;
                         }
                     }
-                    Some(Challenge::Bearer { realm, service, scope: s }) => {
+                    Some(Challenge::Bearer {
+                        realm,
+                        service,
+                        scope: s,
+                    }) => {
                         let want = s.unwrap_or_else(|| scope.clone());
-                        let token = self.fetch_token(r, &realm, service.as_deref(), &want).await?;
+                        let token = self
+                            .fetch_token(r, &realm, service.as_deref(), &want)
+                            .await?;
                         if let Ok(mut h) = self.hosts.lock() {
-                            h.entry(r.registry.clone()).or_default().tokens.insert(scope.clone(), token);
+                            h.entry(r.registry.clone())
+                                .or_default()
+                                .tokens
+                                .insert(scope.clone(), token);
                         }
                     }
                     None => {
@@ -185,7 +205,9 @@ impl Client {
                 }
                 continue;
             }
-            if (status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error()) && attempt < self.opts.retries {
+            if (status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error())
+                && attempt < self.opts.retries
+            {
                 let retry_after = resp
                     .headers()
                     .get(RETRY_AFTER)
@@ -201,12 +223,17 @@ impl Client {
                     ErrorKind::Unauthorized,
                     format!("GET {url}: {status} (credentials refused or missing pull access)"),
                 )),
-                StatusCode::NOT_FOUND => Err(Error::new(ErrorKind::NotFound, format!("GET {url}: 404"))),
+                StatusCode::NOT_FOUND => {
+                    Err(Error::new(ErrorKind::NotFound, format!("GET {url}: 404")))
+                }
                 s if s == StatusCode::TOO_MANY_REQUESTS || s.is_server_error() => Err(Error::new(
                     ErrorKind::Transient,
                     format!("GET {url}: {status} after {} attempts", attempt + 1),
                 )),
-                _ => Err(Error::new(ErrorKind::Protocol, format!("GET {url}: unexpected {status}"))),
+                _ => Err(Error::new(
+                    ErrorKind::Protocol,
+                    format!("GET {url}: unexpected {status}"),
+                )),
             };
         }
     }
@@ -220,14 +247,21 @@ impl Client {
         if st.basic {
             if let Credentials::Basic { username, password } = self.creds(&r.registry) {
                 use base64::Engine;
-                let b = base64::engine::general_purpose::STANDARD.encode(format!("{username}:{password}"));
+                let b = base64::engine::general_purpose::STANDARD
+                    .encode(format!("{username}:{password}"));
                 return Some(format!("Basic {b}"));
             }
         }
         None
     }
 
-    async fn fetch_token(&self, r: &Reference, realm: &str, service: Option<&str>, scope: &str) -> Result<String, Error> {
+    async fn fetch_token(
+        &self,
+        r: &Reference,
+        realm: &str,
+        service: Option<&str>,
+        scope: &str,
+    ) -> Result<String, Error> {
         let mut url = url::Url::parse(realm)
             .map_err(|e| Error::new(ErrorKind::Protocol, format!("token realm {realm:?}: {e}")))?;
         {
@@ -246,22 +280,35 @@ impl Client {
             let resp = req.send().await;
             let retryable = match &resp {
                 Err(_) => true,
-                Ok(x) => x.status().is_server_error() || x.status() == StatusCode::TOO_MANY_REQUESTS,
+                Ok(x) => {
+                    x.status().is_server_error() || x.status() == StatusCode::TOO_MANY_REQUESTS
+                }
             };
             if retryable && attempt < self.opts.retries {
                 self.sleep_backoff(attempt, None).await;
                 attempt += 1;
                 continue;
             }
-            let resp = resp.map_err(|e| Error::new(ErrorKind::Transient, format!("token endpoint {realm}: {}", error_chain(&e))))?;
+            let resp = resp.map_err(|e| {
+                Error::new(
+                    ErrorKind::Transient,
+                    format!("token endpoint {realm}: {}", error_chain(&e)),
+                )
+            })?;
             if resp.status() == StatusCode::UNAUTHORIZED || resp.status() == StatusCode::FORBIDDEN {
                 return Err(Error::new(
                     ErrorKind::Unauthorized,
-                    format!("token endpoint {realm} refused the credentials ({})", resp.status()),
+                    format!(
+                        "token endpoint {realm} refused the credentials ({})",
+                        resp.status()
+                    ),
                 ));
             }
             if !resp.status().is_success() {
-                return Err(Error::new(ErrorKind::Protocol, format!("token endpoint {realm}: {}", resp.status())));
+                return Err(Error::new(
+                    ErrorKind::Protocol,
+                    format!("token endpoint {realm}: {}", resp.status()),
+                ));
             }
             let body = read_limited(resp, MAX_DOCUMENT).await?;
             #[derive(serde::Deserialize)]
@@ -269,25 +316,43 @@ impl Client {
                 token: Option<String>,
                 access_token: Option<String>,
             }
-            let t: Tok = serde_json::from_slice(&body)
-                .map_err(|e| Error::new(ErrorKind::Protocol, format!("token endpoint {realm}: bad JSON: {e}")))?;
+            let t: Tok = serde_json::from_slice(&body).map_err(|e| {
+                Error::new(
+                    ErrorKind::Protocol,
+                    format!("token endpoint {realm}: bad JSON: {e}"),
+                )
+            })?;
             return t
                 .token
                 .or(t.access_token)
                 .filter(|t| !t.is_empty())
-                .ok_or_else(|| Error::new(ErrorKind::Protocol, format!("token endpoint {realm}: no token in reply")));
+                .ok_or_else(|| {
+                    Error::new(
+                        ErrorKind::Protocol,
+                        format!("token endpoint {realm}: no token in reply"),
+                    )
+                });
         }
     }
 
     async fn sleep_backoff(&self, attempt: u32, retry_after: Option<u64>) {
         let base = self.opts.backoff.saturating_mul(1 << attempt.min(6));
-        let d = retry_after.map(Duration::from_secs).unwrap_or(base).min(Duration::from_secs(10));
+        let d = retry_after
+            .map(Duration::from_secs)
+            .unwrap_or(base)
+            .min(Duration::from_secs(10));
         tokio::time::sleep(d).await;
     }
 
     /// Fetches a manifest by tag or digest: (body, media type, digest of the body).
-    pub async fn fetch_manifest(&self, r: &Reference, reference: &str) -> Result<(Vec<u8>, String, String), Error> {
-        let resp = self.get(r, &format!("manifests/{reference}"), Some(media::ACCEPT)).await?;
+    pub async fn fetch_manifest(
+        &self,
+        r: &Reference,
+        reference: &str,
+    ) -> Result<(Vec<u8>, String, String), Error> {
+        let resp = self
+            .get(r, &format!("manifests/{reference}"), Some(media::ACCEPT))
+            .await?;
         let ct = resp
             .headers()
             .get(CONTENT_TYPE)
@@ -312,42 +377,80 @@ impl Client {
     /// Resolves a reference to one platform's manifest and config.
     ///
     /// `platform` defaults to `linux/amd64` when the reference is an index.
-    pub async fn resolve(&self, r: &Reference, platform: Option<&Platform>) -> Result<ResolvedImage, Error> {
+    pub async fn resolve(
+        &self,
+        r: &Reference,
+        platform: Option<&Platform>,
+    ) -> Result<ResolvedImage, Error> {
         let (body, ct, digest) = self.fetch_manifest(r, r.manifest_ref()).await?;
         let raw = parse_manifest(&body, r)?;
-        let kind = raw.media_type.clone().filter(|m| !m.is_empty()).unwrap_or(ct);
+        let kind = raw
+            .media_type
+            .clone()
+            .filter(|m| !m.is_empty())
+            .unwrap_or(ct);
         if raw.schema_version == Some(1) || kind == media::DOCKER_V1_SIGNED {
-            return Err(Error::new(ErrorKind::BadManifest, format!("{r}: Docker schema 1 manifests are not supported")));
+            return Err(Error::new(
+                ErrorKind::BadManifest,
+                format!("{r}: Docker schema 1 manifests are not supported"),
+            ));
         }
         let (raw, digest, index_digest, kind, chosen) = if let Some(children) = &raw.manifests {
-            let default = Platform { os: "linux".into(), architecture: "amd64".into(), variant: None };
+            let default = Platform {
+                os: "linux".into(),
+                architecture: "amd64".into(),
+                variant: None,
+            };
             let want = platform.unwrap_or(&default);
             let child = children
                 .iter()
                 .find(|d| d.platform.as_ref().is_some_and(|p| want.matches(p)))
                 .ok_or_else(|| {
-                    let have: Vec<String> = children.iter().filter_map(|d| d.platform.as_ref().map(|p| p.to_string())).collect();
-                    Error::new(ErrorKind::BadManifest, format!("{r}: no manifest for platform {want} (index has: {})", have.join(", ")))
+                    let have: Vec<String> = children
+                        .iter()
+                        .filter_map(|d| d.platform.as_ref().map(|p| p.to_string()))
+                        .collect();
+                    Error::new(
+                        ErrorKind::BadManifest,
+                        format!(
+                            "{r}: no manifest for platform {want} (index has: {})",
+                            have.join(", ")
+                        ),
+                    )
                 })?
                 .clone();
             let (cbody, cct, cdigest) = self.fetch_manifest(r, &child.digest).await?;
             let craw = parse_manifest(&cbody, r)?;
             if craw.manifests.is_some() {
-                return Err(Error::new(ErrorKind::BadManifest, format!("{r}: nested index at {}", child.digest)));
+                return Err(Error::new(
+                    ErrorKind::BadManifest,
+                    format!("{r}: nested index at {}", child.digest),
+                ));
             }
-            let ckind = craw.media_type.clone().filter(|m| !m.is_empty()).unwrap_or(cct);
+            let ckind = craw
+                .media_type
+                .clone()
+                .filter(|m| !m.is_empty())
+                .unwrap_or(cct);
             (craw, cdigest, Some(digest), ckind, child.platform.clone())
         } else {
             (raw, digest, None, kind, None)
         };
-        let config = raw
-            .config
-            .ok_or_else(|| Error::new(ErrorKind::BadManifest, format!("{r}: manifest {digest} has no config")))?;
-        let layers = raw
-            .layers
-            .ok_or_else(|| Error::new(ErrorKind::BadManifest, format!("{r}: manifest {digest} has no layers")))?;
+        let config = raw.config.ok_or_else(|| {
+            Error::new(
+                ErrorKind::BadManifest,
+                format!("{r}: manifest {digest} has no config"),
+            )
+        })?;
+        let layers = raw.layers.ok_or_else(|| {
+            Error::new(
+                ErrorKind::BadManifest,
+                format!("{r}: manifest {digest} has no layers"),
+            )
+        })?;
         for d in std::iter::once(&config).chain(&layers) {
-            check_digest_syntax(&d.digest).map_err(|m| Error::new(ErrorKind::BadManifest, format!("{r}: {m}")))?;
+            check_digest_syntax(&d.digest)
+                .map_err(|m| Error::new(ErrorKind::BadManifest, format!("{r}: {m}")))?;
         }
         let config_json = self.fetch_small_blob(r, &config).await?;
         let platform = chosen.or_else(|| {
@@ -358,7 +461,11 @@ impl Client {
                 variant: Option<String>,
             }
             let c: C = serde_json::from_slice(&config_json).ok()?;
-            Some(Platform { os: c.os?, architecture: c.architecture?, variant: c.variant })
+            Some(Platform {
+                os: c.os?,
+                architecture: c.architecture?,
+                variant: c.variant,
+            })
         });
         Ok(ResolvedImage {
             reference: r.clone(),
@@ -377,7 +484,10 @@ impl Client {
         let body = read_limited(resp, MAX_DOCUMENT).await?;
         let got = format!("sha256:{}", hex::encode(Sha256::digest(&body)));
         if got != d.digest {
-            return Err(Error::new(ErrorKind::DigestMismatch, format!("blob {} of {r}: content hashes to {got}", d.digest)));
+            return Err(Error::new(
+                ErrorKind::DigestMismatch,
+                format!("blob {} of {r}: content hashes to {got}", d.digest),
+            ));
         }
         Ok(body)
     }
@@ -405,7 +515,10 @@ impl Client {
                         let _ = tx
                             .send(Err(std::io::Error::new(
                                 std::io::ErrorKind::ConnectionAborted,
-                                format!("{label}: transfer failed after {n} bytes: {}", error_chain(&e)),
+                                format!(
+                                    "{label}: transfer failed after {n} bytes: {}",
+                                    error_chain(&e)
+                                ),
                             )))
                             .await;
                         return;
@@ -443,7 +556,12 @@ impl Client {
                     .await;
             }
         });
-        Ok(BlobReader { rx, cur: Bytes::new(), done: false, failed: None })
+        Ok(BlobReader {
+            rx,
+            cur: Bytes::new(),
+            done: false,
+            failed: None,
+        })
     }
 
     /// Lists tags of a repository (follows `Link` pagination).
@@ -502,7 +620,10 @@ impl Read for BlobReader {
 
 fn parse_manifest(body: &[u8], r: &Reference) -> Result<RawManifest, Error> {
     serde_json::from_slice(body).map_err(|e| {
-        Error::new(ErrorKind::BadManifest, format!("{r}: manifest is not valid JSON of the expected shape: {e}"))
+        Error::new(
+            ErrorKind::BadManifest,
+            format!("{r}: manifest is not valid JSON of the expected shape: {e}"),
+        )
     })
 }
 
@@ -518,9 +639,17 @@ async fn read_limited(resp: Response, limit: usize) -> Result<Vec<u8>, Error> {
     let mut out = Vec::new();
     let mut s = resp.bytes_stream();
     while let Some(c) = s.next().await {
-        let c = c.map_err(|e| Error::new(ErrorKind::Transient, format!("GET {url}: {}", error_chain(&e))))?;
+        let c = c.map_err(|e| {
+            Error::new(
+                ErrorKind::Transient,
+                format!("GET {url}: {}", error_chain(&e)),
+            )
+        })?;
         if out.len() + c.len() > limit {
-            return Err(Error::new(ErrorKind::Protocol, format!("GET {url}: document larger than {limit} bytes")));
+            return Err(Error::new(
+                ErrorKind::Protocol,
+                format!("GET {url}: document larger than {limit} bytes"),
+            ));
         }
         out.extend_from_slice(&c);
     }

@@ -14,5 +14,5 @@ mod reference;
 pub use auth::{Credentials, DockerConfig};
 pub use client::{BlobReader, Client, ClientOptions, ResolvedImage};
 pub use error::{Error, ErrorKind};
-pub use manifest::{Descriptor, Platform, media};
+pub use manifest::{media, Descriptor, Platform};
 pub use reference::Reference;

@@ -27,8 +27,11 @@ impl Reference {
         }
         let (rest, digest) = match s.split_once('@') {
             Some((r, d)) => {
-                let (alg, hex) = d.split_once(':').ok_or_else(|| bad("digest needs algorithm:hex"))?;
-                if alg != "sha256" || hex.len() != 64 || !hex.bytes().all(|c| c.is_ascii_hexdigit()) {
+                let (alg, hex) = d
+                    .split_once(':')
+                    .ok_or_else(|| bad("digest needs algorithm:hex"))?;
+                if alg != "sha256" || hex.len() != 64 || !hex.bytes().all(|c| c.is_ascii_hexdigit())
+                {
                     return Err(bad("only sha256 digests of 64 hex digits are supported"));
                 }
                 (r, Some(d.to_ascii_lowercase()))
@@ -58,7 +61,8 @@ impl Reference {
         if let Some(t) = &tag {
             let ok = !t.is_empty()
                 && t.len() <= 128
-                && t.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+                && t.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
             if !ok {
                 return Err(bad("invalid tag"));
             }
@@ -123,7 +127,10 @@ mod tests {
         assert_eq!(r.repository, "fixtures/alpine");
         assert_eq!(r.tag.as_deref(), Some("3.10.9"));
         let r = Reference::parse("alpine").unwrap();
-        assert_eq!((r.registry.as_str(), r.repository.as_str()), ("docker.io", "library/alpine"));
+        assert_eq!(
+            (r.registry.as_str(), r.repository.as_str()),
+            ("docker.io", "library/alpine")
+        );
         assert_eq!(r.tag.as_deref(), Some("latest"));
         let d = format!("sha256:{}", "a".repeat(64));
         let r = Reference::parse(&format!("localhost:5000/x/y@{d}")).unwrap();

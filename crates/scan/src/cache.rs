@@ -19,7 +19,9 @@ pub struct LayerCache {
 impl LayerCache {
     /// A cache under `root` (created on first write).
     pub fn new(root: &Path) -> Self {
-        LayerCache { dir: root.join(CACHE_VERSION) }
+        LayerCache {
+            dir: root.join(CACHE_VERSION),
+        }
     }
 
     fn path(&self, digest: &str) -> Option<PathBuf> {
@@ -40,7 +42,9 @@ impl LayerCache {
 
     /// Stores a layer's contents (write to a temp file, then rename).
     pub fn put(&self, digest: &str, c: &LayerContents) -> std::io::Result<()> {
-        let Some(p) = self.path(digest) else { return Ok(()) };
+        let Some(p) = self.path(digest) else {
+            return Ok(());
+        };
         fs::create_dir_all(&self.dir)?;
         let tmp = p.with_extension(format!("tmp{}", std::process::id()));
         let json = serde_json::to_vec(c).map_err(std::io::Error::other)?;

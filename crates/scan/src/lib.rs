@@ -59,7 +59,12 @@ pub struct ScanOptions {
 
 impl Default for ScanOptions {
     fn default() -> Self {
-        ScanOptions { platform: None, limits: Limits::default(), parallel_layers: 4, layer_retries: 2 }
+        ScanOptions {
+            platform: None,
+            limits: Limits::default(),
+            parallel_layers: 4,
+            layer_retries: 2,
+        }
     }
 }
 
@@ -170,10 +175,19 @@ impl drydock_catalog::Files for FsFiles<'_> {
 impl Scanner {
     /// A scanner using `client`, with an optional on-disk layer cache.
     pub fn new(client: Client, cache: Option<LayerCache>, opts: ScanOptions) -> Self {
-        Scanner { client, cache, opts, fetched: Arc::default() }
+        Scanner {
+            client,
+            cache,
+            opts,
+            fetched: Arc::default(),
+        }
     }
 
-    async fn read_one(&self, r: &Reference, d: &Descriptor) -> Result<(LayerContents, bool), ScanError> {
+    async fn read_one(
+        &self,
+        r: &Reference,
+        d: &Descriptor,
+    ) -> Result<(LayerContents, bool), ScanError> {
         if let Some(c) = &self.cache {
             if let Some(hit) = c.get(&d.digest) {
                 return Ok((hit, true));
@@ -198,52 +212,89 @@ impl Scanner {
                     }
                     return Ok((contents, false));
                 }
-                Err(LayerError::Io(e)) if attempt < self.opts.layer_retries && e.kind() == std::io::ErrorKind::ConnectionAborted => {
+                Err(LayerError::Io(e))
+                    if attempt < self.opts.layer_retries
+                        && e.kind() == std::io::ErrorKind::ConnectionAborted =>
+                {
                     attempt += 1;
                     tracing::info!("retrying layer {} after: {e}", d.digest);
                 }
-                Err(source) => return Err(ScanError::Layer { digest: d.digest.clone(), source }),
+                Err(source) => {
+                    return Err(ScanError::Layer {
+                        digest: d.digest.clone(),
+                        source,
+                    })
+                }
             }
         }
     }
 
     /// Scans one image. `db` may be `None` to inventory only.
-    pub async fn scan(&self, reference: &Reference, db: Option<&Snapshot>, progress: &dyn Progress) -> Result<ScanReport, ScanError> {
-        let img = self.client.resolve(reference, self.opts.platform.as_ref()).await?;
+    pub async fn scan(
+        &self,
+        reference: &Reference,
+        db: Option<&Snapshot>,
+        progress: &dyn Progress,
+    ) -> Result<ScanReport, ScanError> {
+        let img = self
+            .client
+            .resolve(reference, self.opts.platform.as_ref())
+            .await?;
         progress.layers(img.layers.len());
         let before = self.fetched.load(Ordering::Relaxed);
-        let results: Vec<Result<(usize, LayerContents, bool), ScanError>> = futures_util::stream::iter(img.layers.iter().enumerate())
-            .map(|(i, d)| async move {
-                let (c, cached) = self.read_one(reference, d).await?;
-                progress.layer_done(&d.digest, cached);
-                Ok((i, c, cached))
-            })
-            .buffered(self.opts.parallel_layers.max(1))
-            .collect()
-            .await;
+        let results: Vec<Result<(usize, LayerContents, bool), ScanError>> =
+            futures_util::stream::iter(img.layers.iter().enumerate())
+                .map(|(i, d)| async move {
+                    let (c, cached) = self.read_one(reference, d).await?;
+                    progress.layer_done(&d.digest, cached);
+                    Ok((i, c, cached))
+                })
+                .buffered(self.opts.parallel_layers.max(1))
+                .collect()
+                .await;
         let mut layers = Vec::with_capacity(results.len());
         for r in results {
             layers.push(r?);
         }
         let fs = FileSystem::squash(layers.iter().map(|(_, c, _)| c));
-        let Inventory { os, packages, warnings: mut inv_warnings } = drydock_catalog::inventory(&FsFiles(&fs));
+        let Inventory {
+            os,
+            packages,
+            warnings: mut inv_warnings,
+        } = drydock_catalog::inventory(&FsFiles(&fs));
         let mut warnings = fs.warnings.clone();
         warnings.append(&mut inv_warnings);
         let namespace = os.as_ref().and_then(drydock_matcher::namespace_for);
         let mut findings = Vec::new();
         if let Some(snap) = db {
             match (&os, &namespace) {
-                (None, _) if !packages.is_empty() => warnings.push("OS not detected: OS packages were not matched".into()),
-                (Some(o), None) => warnings.push(format!("OS {} {} is not supported for vulnerability matching", o.id, o.version_id)),
+                (None, _) if !packages.is_empty() => {
+                    warnings.push("OS not detected: OS packages were not matched".into())
+                }
+                (Some(o), None) => warnings.push(format!(
+                    "OS {} {} is not supported for vulnerability matching",
+                    o.id, o.version_id
+                )),
                 (_, Some(ns)) => {
                     let advisories = snap.namespace(ns)?;
-                    let fallback = if ns.starts_with("debian:") { Some(snap.namespace(drydock_vulndb::feeds::DEBIAN_ALL_RELEASES)?) } else { None };
+                    let fallback = if ns.starts_with("debian:") {
+                        Some(snap.namespace(drydock_vulndb::feeds::DEBIAN_ALL_RELEASES)?)
+                    } else {
+                        None
+                    };
                     if advisories.is_empty() && fallback.as_ref().is_none_or(BTreeMap::is_empty) {
                         warnings.push(format!("the vulnerability DB has no advisories for {ns}"));
                     }
-                    let ids = drydock_matcher::candidate_ids(&packages, &advisories, fallback.as_ref());
+                    let ids =
+                        drydock_matcher::candidate_ids(&packages, &advisories, fallback.as_ref());
                     let cvss = snap.cvss(ids)?;
-                    let (f, w) = drydock_matcher::match_packages(ns, &packages, &advisories, fallback.as_ref(), &cvss);
+                    let (f, w) = drydock_matcher::match_packages(
+                        ns,
+                        &packages,
+                        &advisories,
+                        fallback.as_ref(),
+                        &cvss,
+                    );
                     findings = f;
                     warnings.extend(w);
                 }
@@ -254,12 +305,20 @@ impl Scanner {
             .layers
             .iter()
             .zip(&layers)
-            .map(|(d, (_, _, cached))| LayerReport { digest: d.digest.clone(), size: d.size, cached: *cached })
+            .map(|(d, (_, _, cached))| LayerReport {
+                digest: d.digest.clone(),
+                size: d.size,
+                cached: *cached,
+            })
             .collect();
         let stats = ScanStats {
             blobs_fetched: self.fetched.load(Ordering::Relaxed) - before,
             layers_from_cache: layer_reports.iter().filter(|l| l.cached).count() as u64,
-            bytes_fetched: layer_reports.iter().filter(|l| !l.cached).map(|l| l.size.max(0) as u64).sum(),
+            bytes_fetched: layer_reports
+                .iter()
+                .filter(|l| !l.cached)
+                .map(|l| l.size.max(0) as u64)
+                .sum(),
         };
         Ok(ScanReport {
             reference: reference.to_string(),
@@ -273,7 +332,10 @@ impl Scanner {
             packages,
             findings,
             warnings,
-            db: db.map(|s| DbInfo { built_at: s.meta.built_at.clone(), feeds: s.meta.feeds.clone() }),
+            db: db.map(|s| DbInfo {
+                built_at: s.meta.built_at.clone(),
+                feeds: s.meta.feeds.clone(),
+            }),
             stats,
         })
     }

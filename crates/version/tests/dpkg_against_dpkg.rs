@@ -12,11 +12,18 @@ fn versions_by_package() -> BTreeMap<String, Vec<String>> {
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared"));
     let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for list in ["DSA", "DLA"] {
-        let p = shared.join("vulndb/debian-tracker/data").join(list).join("list");
+        let p = shared
+            .join("vulndb/debian-tracker/data")
+            .join(list)
+            .join("list");
         let text = std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
         for l in text.lines() {
             let t = l.trim();
-            if let Some(rest) = t.strip_prefix('[').and_then(|r| r.split_once("] - ")).map(|x| x.1) {
+            if let Some(rest) = t
+                .strip_prefix('[')
+                .and_then(|r| r.split_once("] - "))
+                .map(|x| x.1)
+            {
                 let mut it = rest.split_whitespace();
                 if let (Some(pkg), Some(v)) = (it.next(), it.next()) {
                     if !v.starts_with('<') {
@@ -52,7 +59,11 @@ fn dpkg_compare_versions_agrees_on_real_pairs() {
     pairs.dedup();
     assert!(pairs.len() > 3000, "only {} pairs", pairs.len());
     // One shell for all pairs: dpkg exits 0 when the relation holds.
-    let mut sh = Command::new("sh").stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
+    let mut sh = Command::new("sh")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
     {
         let stdin = sh.stdin.as_mut().unwrap();
         for (a, b) in &pairs {
@@ -73,6 +84,12 @@ fn dpkg_compare_versions_agrees_on_real_pairs() {
             mismatches.push(format!("{a} vs {b}: dpkg says {want}, we say {got}"));
         }
     }
-    assert!(mismatches.is_empty(), "{} of {} pairs differ:\n{}", mismatches.len(), pairs.len(), mismatches.join("\n"));
+    assert!(
+        mismatches.is_empty(),
+        "{} of {} pairs differ:\n{}",
+        mismatches.len(),
+        pairs.len(),
+        mismatches.join("\n")
+    );
     eprintln!("{} pairs agree with dpkg --compare-versions", pairs.len());
 }

@@ -38,11 +38,15 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 fn mtime(p: &Path) -> Option<time::OffsetDateTime> {
-    fs::metadata(p).and_then(|m| m.modified()).ok().map(time::OffsetDateTime::from)
+    fs::metadata(p)
+        .and_then(|m| m.modified())
+        .ok()
+        .map(time::OffsetDateTime::from)
 }
 
 fn rfc3339(t: time::OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
 }
 
 struct Feed {
@@ -55,7 +59,13 @@ struct Feed {
 
 impl Feed {
     fn new(name: &'static str, origin: &Path) -> Self {
-        Feed { name, origin: origin.to_path_buf(), records: 0, date: None, newest_mtime: None }
+        Feed {
+            name,
+            origin: origin.to_path_buf(),
+            records: 0,
+            date: None,
+            newest_mtime: None,
+        }
     }
     fn saw(&mut self, p: &Path) {
         if let Some(t) = mtime(p) {
@@ -77,7 +87,9 @@ impl Feed {
 fn read_maybe_bz2(p: &Path) -> Result<Box<dyn std::io::BufRead>, String> {
     let f = fs::File::open(p).map_err(|e| format!("{}: {e}", p.display()))?;
     if p.extension().is_some_and(|e| e == "bz2") {
-        Ok(Box::new(BufReader::new(bzip2::read::MultiBzDecoder::new(f))))
+        Ok(Box::new(BufReader::new(bzip2::read::MultiBzDecoder::new(
+            f,
+        ))))
     } else {
         Ok(Box::new(BufReader::new(f)))
     }
@@ -86,7 +98,8 @@ fn read_maybe_bz2(p: &Path) -> Result<Box<dyn std::io::BufRead>, String> {
 /// Imports every recognised feed under `dir`. Bad files become warnings; only an
 /// unreadable `dir` or a directory with no feed at all is an error.
 pub fn import_dir(dir: &Path) -> Result<Db, FeedError> {
-    let rd = fs::read_dir(dir).map_err(|e| FeedError::new("import", format!("{}: {e}", dir.display())))?;
+    let rd = fs::read_dir(dir)
+        .map_err(|e| FeedError::new("import", format!("{}: {e}", dir.display())))?;
     let mut tops: Vec<_> = rd.flatten().filter(|e| e.path().is_dir()).collect();
     tops.sort_by_key(|e| e.file_name());
     let mut db = Db::default();
@@ -97,13 +110,23 @@ pub fn import_dir(dir: &Path) -> Result<Db, FeedError> {
         let root = top.path();
         let mut files = Vec::new();
         walk(&root, &mut files);
-        let fname = |p: &Path| p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let fname = |p: &Path| {
+            p.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        };
         if name == "alpine-secdb" {
             let mut f = Feed::new("alpine-secdb", &root);
-            for p in files.iter().filter(|p| p.extension().is_some_and(|e| e == "json")) {
-                let branch = p.parent().map(|d| fname(d)).unwrap_or_default();
+            for p in files
+                .iter()
+                .filter(|p| p.extension().is_some_and(|e| e == "json"))
+            {
+                let branch = p.parent().map(&fname).unwrap_or_default();
                 f.saw(p);
-                match fs::read(p).map_err(|e| e.to_string()).and_then(|b| alpine::parse(&b, &branch).map_err(|e| e.to_string())) {
+                match fs::read(p)
+                    .map_err(|e| e.to_string())
+                    .and_then(|b| alpine::parse(&b, &branch).map_err(|e| e.to_string()))
+                {
                     Ok((ns, advs, w)) => {
                         f.records += advs.len();
                         db.warnings.extend(w);
@@ -115,9 +138,15 @@ pub fn import_dir(dir: &Path) -> Result<Db, FeedError> {
             feeds.push(f);
         } else if name.starts_with("debian-tracker-json") {
             let mut f = Feed::new("debian-tracker", &root);
-            for p in files.iter().filter(|p| p.extension().is_some_and(|e| e == "json")) {
+            for p in files
+                .iter()
+                .filter(|p| p.extension().is_some_and(|e| e == "json"))
+            {
                 f.saw(p);
-                match fs::read(p).map_err(|e| e.to_string()).and_then(|b| debian::parse_tracker_json(&b).map_err(|e| e.to_string())) {
+                match fs::read(p)
+                    .map_err(|e| e.to_string())
+                    .and_then(|b| debian::parse_tracker_json(&b).map_err(|e| e.to_string()))
+                {
                     Ok((recs, w)) => {
                         f.records += recs.len();
                         db.warnings.extend(w);
@@ -129,9 +158,15 @@ pub fn import_dir(dir: &Path) -> Result<Db, FeedError> {
             feeds.push(f);
         } else if name.starts_with("debian-tracker-cve-json") {
             let mut f = Feed::new("debian-cve-list", &root);
-            for p in files.iter().filter(|p| fname(p).starts_with("CVE-") && fname(p).ends_with(".json")) {
+            for p in files
+                .iter()
+                .filter(|p| fname(p).starts_with("CVE-") && fname(p).ends_with(".json"))
+            {
                 f.saw(p);
-                match fs::read(p).map_err(|e| e.to_string()).and_then(|b| debian::parse_cve_list_json(&b).map_err(|e| e.to_string())) {
+                match fs::read(p)
+                    .map_err(|e| e.to_string())
+                    .and_then(|b| debian::parse_cve_list_json(&b).map_err(|e| e.to_string()))
+                {
                     Ok((recs, w)) => {
                         f.records += recs.len();
                         db.warnings.extend(w);
@@ -143,11 +178,17 @@ pub fn import_dir(dir: &Path) -> Result<Db, FeedError> {
             feeds.push(f);
         } else if name == "debian-tracker" {
             for (kind, feed) in [("DSA", "debian-dsa"), ("DLA", "debian-dla")] {
-                let Some(p) = files.iter().find(|p| fname(p) == "list" && p.parent().is_some_and(|d| fname(d) == kind)) else { continue };
+                let Some(p) = files
+                    .iter()
+                    .find(|p| fname(p) == "list" && p.parent().is_some_and(|d| fname(d) == kind))
+                else {
+                    continue;
+                };
                 let mut f = Feed::new(feed, p);
                 match fs::read(p) {
                     Ok(b) => {
-                        let (recs, w, newest) = debian::parse_dsa_list(&String::from_utf8_lossy(&b), feed);
+                        let (recs, w, newest) =
+                            debian::parse_dsa_list(&String::from_utf8_lossy(&b), feed);
                         f.records = recs.len();
                         f.date = newest;
                         db.warnings.extend(w);
@@ -161,12 +202,21 @@ pub fn import_dir(dir: &Path) -> Result<Db, FeedError> {
             let mut f = Feed::new("debian-oval", &root);
             for p in &files {
                 let n = fname(p);
-                let Some(codename) = n.strip_prefix("oval-definitions-").and_then(|x| x.split('.').next()) else { continue };
-                let parsed = read_maybe_bz2(p).and_then(|r| oval::parse_debian(r, codename).map_err(|e| e.to_string()));
+                let Some(codename) = n
+                    .strip_prefix("oval-definitions-")
+                    .and_then(|x| x.split('.').next())
+                else {
+                    continue;
+                };
+                let parsed = read_maybe_bz2(p)
+                    .and_then(|r| oval::parse_debian(r, codename).map_err(|e| e.to_string()));
                 match parsed {
                     Ok((recs, w, ts)) => {
                         f.records += recs.len();
-                        if ts.as_ref().is_some_and(|t| f.date.as_ref().is_none_or(|d| t > d)) {
+                        if ts
+                            .as_ref()
+                            .is_some_and(|t| f.date.as_ref().is_none_or(|d| t > d))
+                        {
                             f.date = ts;
                         }
                         db.warnings.extend(w);
@@ -180,7 +230,9 @@ pub fn import_dir(dir: &Path) -> Result<Db, FeedError> {
             let mut f = Feed::new("ubuntu-oval-cvss", &root);
             for p in files.iter().filter(|p| fname(p).contains(".xml")) {
                 f.saw(p);
-                match read_maybe_bz2(p).and_then(|r| oval::parse_ubuntu_cvss(r).map_err(|e| e.to_string())) {
+                match read_maybe_bz2(p)
+                    .and_then(|r| oval::parse_ubuntu_cvss(r).map_err(|e| e.to_string()))
+                {
                     Ok(v) => {
                         f.records += v.len();
                         for (id, c) in v {
@@ -194,7 +246,9 @@ pub fn import_dir(dir: &Path) -> Result<Db, FeedError> {
         } else if name == "nvd" || name.starts_with("cve5") {
             let nvd = name == "nvd";
             let mut f = Feed::new(if nvd { "nvd" } else { "cve5" }, &root);
-            for p in files.iter().filter(|p| p.extension().is_some_and(|e| e == "json") && (nvd || fname(p).starts_with("CVE-"))) {
+            for p in files.iter().filter(|p| {
+                p.extension().is_some_and(|e| e == "json") && (nvd || fname(p).starts_with("CVE-"))
+            }) {
                 f.saw(p);
                 let b = match fs::read(p) {
                     Ok(b) => b,
@@ -203,7 +257,11 @@ pub fn import_dir(dir: &Path) -> Result<Db, FeedError> {
                         continue;
                     }
                 };
-                let parsed = if nvd { cvss::parse_nvd_page(&b) } else { cvss::parse_cve5(&b).map(|o| o.into_iter().collect()) };
+                let parsed = if nvd {
+                    cvss::parse_nvd_page(&b)
+                } else {
+                    cvss::parse_cve5(&b).map(|o| o.into_iter().collect())
+                };
                 match parsed {
                     Ok(v) => {
                         f.records += v.len();
@@ -216,7 +274,10 @@ pub fn import_dir(dir: &Path) -> Result<Db, FeedError> {
             }
             feeds.push(f);
         } else {
-            db.warnings.push(format!("{}: not a feed drydock imports yet; skipped", root.display()));
+            db.warnings.push(format!(
+                "{}: not a feed drydock imports yet; skipped",
+                root.display()
+            ));
         }
     }
     // Higher-ranked sources win per (namespace, package, id): add in rank order, lowest first.
@@ -229,12 +290,21 @@ pub fn import_dir(dir: &Path) -> Result<Db, FeedError> {
     }
     db.feeds = feeds.into_iter().map(Feed::info).collect();
     if db.feeds.is_empty() {
-        return Err(FeedError::new("import", format!("{}: no recognised feed folder (see `drydock db import --help`)", dir.display())));
+        return Err(FeedError::new(
+            "import",
+            format!(
+                "{}: no recognised feed folder (see `drydock db import --help`)",
+                dir.display()
+            ),
+        ));
     }
     Ok(db)
 }
 
 /// Per-namespace advisory counts, for summaries.
 pub fn counts(db: &Db) -> BTreeMap<String, usize> {
-    db.advisories.iter().map(|(k, v)| (k.clone(), v.values().map(Vec::len).sum())).collect()
+    db.advisories
+        .iter()
+        .map(|(k, v)| (k.clone(), v.values().map(Vec::len).sum()))
+        .collect()
 }

@@ -26,6 +26,9 @@ pub struct FeedError {
 
 impl FeedError {
     pub(crate) fn new(feed: &str, message: impl Into<String>) -> Self {
-        FeedError { feed: feed.to_string(), message: message.into() }
+        FeedError {
+            feed: feed.to_string(),
+            message: message.into(),
+        }
     }
 }

@@ -241,6 +241,10 @@ impl Db {
 
     /// Number of advisories.
     pub fn advisory_count(&self) -> usize {
-        self.advisories.values().flat_map(|m| m.values()).map(Vec::len).sum()
+        self.advisories
+            .values()
+            .flat_map(|m| m.values())
+            .map(Vec::len)
+            .sum()
     }
 }

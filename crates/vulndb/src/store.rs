@@ -27,7 +27,9 @@ pub const SCHEMA_VERSION: u32 = 1;
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// No database has been built at this location yet.
-    #[error("no vulnerability database at {0} (run `drydock db update` or `drydock db import DIR`)")]
+    #[error(
+        "no vulnerability database at {0} (run `drydock db update` or `drydock db import DIR`)"
+    )]
     Missing(PathBuf),
     /// The database was written by an incompatible version.
     #[error("vulnerability database at {path} has schema {found}, this drydock reads {SCHEMA_VERSION}; rebuild it")]
@@ -75,12 +77,24 @@ pub struct Snapshot {
 }
 
 fn ns_file(ns: &str) -> String {
-    let safe: String = ns.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' }).collect();
+    let safe: String = ns
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
     format!("{safe}.json.zst")
 }
 
 fn cve_year(id: &str) -> &str {
-    id.split('-').nth(1).filter(|y| y.len() == 4 && y.bytes().all(|b| b.is_ascii_digit())).unwrap_or("other")
+    id.split('-')
+        .nth(1)
+        .filter(|y| y.len() == 4 && y.bytes().all(|b| b.is_ascii_digit()))
+        .unwrap_or("other")
 }
 
 fn write_zst<T: Serialize>(path: &Path, v: &T) -> Result<(), StoreError> {
@@ -102,7 +116,9 @@ fn read_zst<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<Option<T>, Stor
     zstd::Decoder::new(f)
         .and_then(|mut d| d.read_to_end(&mut buf))
         .map_err(|e| StoreError::Corrupt(path.to_path_buf(), e.to_string()))?;
-    serde_json::from_slice(&buf).map(Some).map_err(|e| StoreError::Corrupt(path.to_path_buf(), e.to_string()))
+    serde_json::from_slice(&buf)
+        .map(Some)
+        .map_err(|e| StoreError::Corrupt(path.to_path_buf(), e.to_string()))
 }
 
 impl Store {
@@ -153,14 +169,17 @@ impl Store {
         }
         let meta = Metadata {
             schema: SCHEMA_VERSION,
-            built_at: now.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+            built_at: now
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default(),
             feeds: db.feeds.clone(),
             namespaces,
             cvss_count: db.cvss.len(),
         };
         let mp = tmp.join("meta.json");
         let mut f = fs::File::create(&mp).map_err(io(&mp))?;
-        f.write_all(&serde_json::to_vec_pretty(&meta).unwrap_or_default()).map_err(io(&mp))?;
+        f.write_all(&serde_json::to_vec_pretty(&meta).unwrap_or_default())
+            .map_err(io(&mp))?;
         f.sync_all().map_err(io(&mp))?;
         let final_dir = self.root.join(&name);
         fs::rename(&tmp, &final_dir).map_err(io(&final_dir))?;
@@ -176,7 +195,9 @@ impl Store {
         if let Ok(entries) = fs::read_dir(&self.root) {
             for e in entries.flatten() {
                 let n = e.file_name().to_string_lossy().into_owned();
-                let keep = n == name || previous.as_deref().is_some_and(|p| p == Path::new(&n)) || n == "current";
+                let keep = n == name
+                    || previous.as_deref().is_some_and(|p| p == Path::new(&n))
+                    || n == "current";
                 if !keep && (n.starts_with("gen-") || n.starts_with(".tmp-gen-")) {
                     let _ = fs::remove_dir_all(e.path());
                 }
@@ -198,9 +219,13 @@ impl Store {
         let dir = self.root.join(target);
         let mp = dir.join("meta.json");
         let raw = fs::read(&mp).map_err(|e| StoreError::Io(mp.clone(), e))?;
-        let meta: Metadata = serde_json::from_slice(&raw).map_err(|e| StoreError::Corrupt(mp.clone(), e.to_string()))?;
+        let meta: Metadata = serde_json::from_slice(&raw)
+            .map_err(|e| StoreError::Corrupt(mp.clone(), e.to_string()))?;
         if meta.schema != SCHEMA_VERSION {
-            return Err(StoreError::Schema { path: dir, found: meta.schema });
+            return Err(StoreError::Schema {
+                path: dir,
+                found: meta.schema,
+            });
         }
         Ok(Snapshot { dir, meta })
     }
@@ -218,14 +243,18 @@ impl Snapshot {
     }
 
     /// CVSS for the given CVE ids (loads only the year shards needed).
-    pub fn cvss<'a>(&self, ids: impl IntoIterator<Item = &'a str>) -> Result<BTreeMap<String, CvssInfo>, StoreError> {
+    pub fn cvss<'a>(
+        &self,
+        ids: impl IntoIterator<Item = &'a str>,
+    ) -> Result<BTreeMap<String, CvssInfo>, StoreError> {
         let mut by_year: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
         for id in ids {
             by_year.entry(cve_year(id)).or_default().push(id);
         }
         let mut out = BTreeMap::new();
         for (y, want) in by_year {
-            let shard: BTreeMap<String, CvssInfo> = read_zst(&self.dir.join("cvss").join(format!("{y}.json.zst")))?.unwrap_or_default();
+            let shard: BTreeMap<String, CvssInfo> =
+                read_zst(&self.dir.join("cvss").join(format!("{y}.json.zst")))?.unwrap_or_default();
             for id in want {
                 if let Some(c) = shard.get(id) {
                     out.insert(id.to_string(), c.clone());
@@ -247,18 +276,46 @@ mod tests {
         let store = Store::new(dir.path());
         assert!(matches!(store.snapshot(), Err(StoreError::Missing(_))));
         let mut db = Db::default();
-        db.add("alpine:v3.10", Advisory { id: "CVE-2020-1967".into(), aliases: vec![], package: "openssl".into(), state: FixState::Fixed { version: "1.1.1g-r0".into() }, vendor_severity: None, source: "alpine-secdb".into(), title: None });
-        db.add_cvss("CVE-2020-1967", CvssInfo { vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H".into(), score: 7.5, source: "nvd".into(), description: None });
+        db.add(
+            "alpine:v3.10",
+            Advisory {
+                id: "CVE-2020-1967".into(),
+                aliases: vec![],
+                package: "openssl".into(),
+                state: FixState::Fixed {
+                    version: "1.1.1g-r0".into(),
+                },
+                vendor_severity: None,
+                source: "alpine-secdb".into(),
+                title: None,
+            },
+        );
+        db.add_cvss(
+            "CVE-2020-1967",
+            CvssInfo {
+                vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H".into(),
+                score: 7.5,
+                source: "nvd".into(),
+                description: None,
+            },
+        );
         store.write(&db).unwrap();
         let snap1 = store.snapshot().unwrap();
         store.write(&Db::default()).unwrap();
         // The old snapshot still reads its own generation.
         assert_eq!(snap1.namespace("alpine:v3.10").unwrap()["openssl"].len(), 1);
-        assert_eq!(snap1.cvss(["CVE-2020-1967"]).unwrap()["CVE-2020-1967"].score, 7.5);
+        assert_eq!(
+            snap1.cvss(["CVE-2020-1967"]).unwrap()["CVE-2020-1967"].score,
+            7.5
+        );
         let snap2 = store.snapshot().unwrap();
         assert!(snap2.namespace("alpine:v3.10").unwrap().is_empty());
         store.write(&Db::default()).unwrap();
-        let gens = fs::read_dir(dir.path()).unwrap().flatten().filter(|e| e.file_name().to_string_lossy().starts_with("gen-")).count();
+        let gens = fs::read_dir(dir.path())
+            .unwrap()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().starts_with("gen-"))
+            .count();
         assert_eq!(gens, 2, "current and previous generation kept");
     }
 }

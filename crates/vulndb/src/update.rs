@@ -38,9 +38,13 @@ impl Default for Sources {
             alpine_base: "https://secdb.alpinelinux.org".into(),
             alpine_branches: branches,
             debian_tracker_json: "https://security-tracker.debian.org/tracker/data/json".into(),
-            debian_lists_base: "https://salsa.debian.org/security-tracker-team/security-tracker/-/raw/master/data".into(),
+            debian_lists_base:
+                "https://salsa.debian.org/security-tracker-team/security-tracker/-/raw/master/data"
+                    .into(),
             debian_oval_base: "https://www.debian.org/security/oval".into(),
-            debian_oval_releases: ["buster", "bullseye", "bookworm", "trixie"].map(String::from).to_vec(),
+            debian_oval_releases: ["buster", "bullseye", "bookworm", "trixie"]
+                .map(String::from)
+                .to_vec(),
             nvd_api: Some("https://services.nvd.nist.gov/rest/json/cves/2.0".into()),
             nvd_api_key: None,
             nvd_delay: Duration::from_secs(6),
@@ -57,13 +61,20 @@ pub struct Fetched {
     pub bytes: Option<u64>,
 }
 
-async fn download(client: &reqwest::Client, url: &str, dest: &Path, optional: bool) -> Result<Fetched, FeedError> {
+async fn download(
+    client: &reqwest::Client,
+    url: &str,
+    dest: &Path,
+    optional: bool,
+) -> Result<Fetched, FeedError> {
     let mut attempt = 0;
     loop {
         let r = client.get(url).send().await;
         let retry = match &r {
             Err(_) => true,
-            Ok(x) => x.status().is_server_error() || x.status() == reqwest::StatusCode::TOO_MANY_REQUESTS,
+            Ok(x) => {
+                x.status().is_server_error() || x.status() == reqwest::StatusCode::TOO_MANY_REQUESTS
+            }
         };
         if retry && attempt < 3 {
             attempt += 1;
@@ -72,26 +83,47 @@ async fn download(client: &reqwest::Client, url: &str, dest: &Path, optional: bo
         }
         let resp = r.map_err(|e| FeedError::new("update", format!("GET {url}: {e}")))?;
         if resp.status() == reqwest::StatusCode::NOT_FOUND && optional {
-            return Ok(Fetched { url: url.to_string(), bytes: None });
+            return Ok(Fetched {
+                url: url.to_string(),
+                bytes: None,
+            });
         }
         if !resp.status().is_success() {
-            return Err(FeedError::new("update", format!("GET {url}: {}", resp.status())));
+            return Err(FeedError::new(
+                "update",
+                format!("GET {url}: {}", resp.status()),
+            ));
         }
         if let Some(parent) = dest.parent() {
-            tokio::fs::create_dir_all(parent).await.map_err(|e| FeedError::new("update", format!("{}: {e}", parent.display())))?;
+            tokio::fs::create_dir_all(parent)
+                .await
+                .map_err(|e| FeedError::new("update", format!("{}: {e}", parent.display())))?;
         }
         let tmp = dest.with_extension("part");
-        let mut f = tokio::fs::File::create(&tmp).await.map_err(|e| FeedError::new("update", format!("{}: {e}", tmp.display())))?;
+        let mut f = tokio::fs::File::create(&tmp)
+            .await
+            .map_err(|e| FeedError::new("update", format!("{}: {e}", tmp.display())))?;
         let mut n = 0u64;
         let mut s = resp.bytes_stream();
         while let Some(c) = s.next().await {
-            let c = c.map_err(|e| FeedError::new("update", format!("GET {url}: transfer failed: {e}")))?;
+            let c = c.map_err(|e| {
+                FeedError::new("update", format!("GET {url}: transfer failed: {e}"))
+            })?;
             n += c.len() as u64;
-            tokio::io::AsyncWriteExt::write_all(&mut f, &c).await.map_err(|e| FeedError::new("update", format!("{}: {e}", tmp.display())))?;
+            tokio::io::AsyncWriteExt::write_all(&mut f, &c)
+                .await
+                .map_err(|e| FeedError::new("update", format!("{}: {e}", tmp.display())))?;
         }
-        tokio::io::AsyncWriteExt::flush(&mut f).await.map_err(|e| FeedError::new("update", e.to_string()))?;
-        tokio::fs::rename(&tmp, dest).await.map_err(|e| FeedError::new("update", format!("{}: {e}", dest.display())))?;
-        return Ok(Fetched { url: url.to_string(), bytes: Some(n) });
+        tokio::io::AsyncWriteExt::flush(&mut f)
+            .await
+            .map_err(|e| FeedError::new("update", e.to_string()))?;
+        tokio::fs::rename(&tmp, dest)
+            .await
+            .map_err(|e| FeedError::new("update", format!("{}: {e}", dest.display())))?;
+        return Ok(Fetched {
+            url: url.to_string(),
+            bytes: Some(n),
+        });
     }
 }
 
@@ -100,9 +132,17 @@ async fn download(client: &reqwest::Client, url: &str, dest: &Path, optional: bo
 /// A feed that cannot be fetched is an error: a partial update must not
 /// replace a complete database. Optional files (an Alpine branch that does not
 /// exist) may 404.
-pub async fn fetch_all(src: &Sources, dir: &Path, progress: &(dyn Fn(&Fetched) + Sync)) -> Result<Vec<Fetched>, FeedError> {
+pub async fn fetch_all(
+    src: &Sources,
+    dir: &Path,
+    progress: &(dyn Fn(&Fetched) + Sync),
+) -> Result<Vec<Fetched>, FeedError> {
     let client = reqwest::Client::builder()
-        .user_agent(concat!("drydock/", env!("CARGO_PKG_VERSION"), " (vulnerability db update)"))
+        .user_agent(concat!(
+            "drydock/",
+            env!("CARGO_PKG_VERSION"),
+            " (vulnerability db update)"
+        ))
         .connect_timeout(Duration::from_secs(30))
         .read_timeout(Duration::from_secs(120))
         .build()
@@ -111,13 +151,27 @@ pub async fn fetch_all(src: &Sources, dir: &Path, progress: &(dyn Fn(&Fetched) +
     let base = src.alpine_base.trim_end_matches('/');
     for b in &src.alpine_branches {
         for repo in ["main", "community"] {
-            jobs.push((format!("{base}/{b}/{repo}.json"), dir.join("alpine-secdb").join(b).join(format!("{repo}.json")), true));
+            jobs.push((
+                format!("{base}/{b}/{repo}.json"),
+                dir.join("alpine-secdb")
+                    .join(b)
+                    .join(format!("{repo}.json")),
+                true,
+            ));
         }
     }
-    jobs.push((src.debian_tracker_json.clone(), dir.join("debian-tracker-json").join("debian.json"), false));
+    jobs.push((
+        src.debian_tracker_json.clone(),
+        dir.join("debian-tracker-json").join("debian.json"),
+        false,
+    ));
     let lb = src.debian_lists_base.trim_end_matches('/');
     for k in ["DSA", "DLA"] {
-        jobs.push((format!("{lb}/{k}/list"), dir.join("debian-tracker/data").join(k).join("list"), false));
+        jobs.push((
+            format!("{lb}/{k}/list"),
+            dir.join("debian-tracker/data").join(k).join("list"),
+            false,
+        ));
     }
     let ob = src.debian_oval_base.trim_end_matches('/');
     for r in &src.debian_oval_releases {
@@ -144,7 +198,13 @@ pub async fn fetch_all(src: &Sources, dir: &Path, progress: &(dyn Fn(&Fetched) +
     Ok(done)
 }
 
-async fn fetch_nvd(client: &reqwest::Client, api: &str, src: &Sources, dir: &Path, progress: &(dyn Fn(&Fetched) + Sync)) -> Result<Vec<Fetched>, FeedError> {
+async fn fetch_nvd(
+    client: &reqwest::Client,
+    api: &str,
+    src: &Sources,
+    dir: &Path,
+    progress: &(dyn Fn(&Fetched) + Sync),
+) -> Result<Vec<Fetched>, FeedError> {
     let per_page = 2000u64;
     let mut start = 0u64;
     let mut out = Vec::new();
@@ -159,11 +219,17 @@ async fn fetch_nvd(client: &reqwest::Client, api: &str, src: &Sources, dir: &Pat
             match req.send().await {
                 Ok(r) if r.status().is_success() => match r.bytes().await {
                     Ok(b) => break b,
-                    Err(e) if attempt >= 5 => return Err(FeedError::new("nvd", format!("GET {url}: {e}"))),
+                    Err(e) if attempt >= 5 => {
+                        return Err(FeedError::new("nvd", format!("GET {url}: {e}")))
+                    }
                     Err(_) => {}
                 },
-                Ok(r) if attempt >= 5 => return Err(FeedError::new("nvd", format!("GET {url}: {}", r.status()))),
-                Err(e) if attempt >= 5 => return Err(FeedError::new("nvd", format!("GET {url}: {e}"))),
+                Ok(r) if attempt >= 5 => {
+                    return Err(FeedError::new("nvd", format!("GET {url}: {}", r.status())))
+                }
+                Err(e) if attempt >= 5 => {
+                    return Err(FeedError::new("nvd", format!("GET {url}: {e}")))
+                }
                 _ => {}
             }
             attempt += 1;
@@ -172,11 +238,20 @@ async fn fetch_nvd(client: &reqwest::Client, api: &str, src: &Sources, dir: &Pat
         let total = serde_json::from_slice::<serde_json::Value>(&body)
             .ok()
             .and_then(|v| v.get("totalResults").and_then(|t| t.as_u64()))
-            .ok_or_else(|| FeedError::new("nvd", format!("GET {url}: reply has no totalResults")))?;
+            .ok_or_else(|| {
+                FeedError::new("nvd", format!("GET {url}: reply has no totalResults"))
+            })?;
         let dest = dir.join(format!("page-{start:07}.json"));
-        tokio::fs::create_dir_all(dir).await.map_err(|e| FeedError::new("nvd", e.to_string()))?;
-        tokio::fs::write(&dest, &body).await.map_err(|e| FeedError::new("nvd", format!("{}: {e}", dest.display())))?;
-        let f = Fetched { url, bytes: Some(body.len() as u64) };
+        tokio::fs::create_dir_all(dir)
+            .await
+            .map_err(|e| FeedError::new("nvd", e.to_string()))?;
+        tokio::fs::write(&dest, &body)
+            .await
+            .map_err(|e| FeedError::new("nvd", format!("{}: {e}", dest.display())))?;
+        let f = Fetched {
+            url,
+            bytes: Some(body.len() as u64),
+        };
         progress(&f);
         out.push(f);
         start += per_page;

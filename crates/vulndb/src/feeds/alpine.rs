@@ -29,13 +29,22 @@ struct Pkg {
 ///
 /// A fixed version of `0` means "never affected" in secdb and produces no record.
 /// `branch_hint` (the directory name) is used when the file lacks `distroversion`.
-pub fn parse(data: &[u8], branch_hint: &str) -> Result<(String, Vec<Advisory>, Vec<String>), FeedError> {
-    let db: SecDb = serde_json::from_slice(data).map_err(|e| FeedError::new("alpine-secdb", format!("not secdb JSON: {e}")))?;
-    let branch = db.distroversion.filter(|d| !d.is_empty()).unwrap_or_else(|| branch_hint.to_string());
+pub fn parse(
+    data: &[u8],
+    branch_hint: &str,
+) -> Result<(String, Vec<Advisory>, Vec<String>), FeedError> {
+    let db: SecDb = serde_json::from_slice(data)
+        .map_err(|e| FeedError::new("alpine-secdb", format!("not secdb JSON: {e}")))?;
+    let branch = db
+        .distroversion
+        .filter(|d| !d.is_empty())
+        .unwrap_or_else(|| branch_hint.to_string());
     let mut out = Vec::new();
     let mut warnings = Vec::new();
     for e in db.packages {
-        let Some(fixes) = e.pkg.secfixes else { continue };
+        let Some(fixes) = e.pkg.secfixes else {
+            continue;
+        };
         for (version, ids) in fixes {
             if version == "0" {
                 continue;
@@ -47,23 +56,41 @@ pub fn parse(data: &[u8], branch_hint: &str) -> Result<(String, Vec<Advisory>, V
                 serde_json::Value::Array(a) => a,
                 serde_json::Value::Null => continue,
                 other => {
-                    warnings.push(format!("alpine-secdb {branch} {}: secfixes {version} is not a list ({other})", e.pkg.name));
+                    warnings.push(format!(
+                        "alpine-secdb {branch} {}: secfixes {version} is not a list ({other})",
+                        e.pkg.name
+                    ));
                     continue;
                 }
             };
             if !usable {
-                warnings.push(format!("alpine-secdb {branch} {}: {version:?} is not a version; entries skipped", e.pkg.name));
+                warnings.push(format!(
+                    "alpine-secdb {branch} {}: {version:?} is not a version; entries skipped",
+                    e.pkg.name
+                ));
                 continue;
             }
             for id in ids.iter().filter_map(|v| v.as_str()) {
                 // Entries look like "CVE-2020-1967" or "CVE-2019-1 GHSA-xxxx" or "XSA-1 CVE-2...".
                 let parts: Vec<&str> = id.split_whitespace().collect();
-                let Some(primary) = parts.iter().find(|p| p.starts_with("CVE-")).or(parts.first()) else { continue };
+                let Some(primary) = parts
+                    .iter()
+                    .find(|p| p.starts_with("CVE-"))
+                    .or(parts.first())
+                else {
+                    continue;
+                };
                 out.push(Advisory {
                     id: primary.to_string(),
-                    aliases: parts.iter().filter(|p| *p != primary).map(|p| p.to_string()).collect(),
+                    aliases: parts
+                        .iter()
+                        .filter(|p| *p != primary)
+                        .map(|p| p.to_string())
+                        .collect(),
                     package: e.pkg.name.clone(),
-                    state: FixState::Fixed { version: version.clone() },
+                    state: FixState::Fixed {
+                        version: version.clone(),
+                    },
                     vendor_severity: None,
                     source: "alpine-secdb".into(),
                     title: None,

@@ -57,15 +57,17 @@ struct TrackerRelease {
 
 /// Parses the tracker JSON (package -> CVE -> releases).
 pub fn parse_tracker_json(data: &[u8]) -> Result<(Vec<Record>, Vec<String>), FeedError> {
-    let map: HashMap<String, serde_json::Value> =
-        serde_json::from_slice(data).map_err(|e| FeedError::new("debian-tracker", format!("not tracker JSON: {e}")))?;
+    let map: HashMap<String, serde_json::Value> = serde_json::from_slice(data)
+        .map_err(|e| FeedError::new("debian-tracker", format!("not tracker JSON: {e}")))?;
     let mut out = Vec::new();
     let mut warnings = Vec::new();
     for (pkg, cves) in map {
         let cves: HashMap<String, TrackerCve> = match serde_json::from_value(cves) {
             Ok(c) => c,
             Err(e) => {
-                warnings.push(format!("debian-tracker: package {pkg}: unexpected shape ({e}); skipped"));
+                warnings.push(format!(
+                    "debian-tracker: package {pkg}: unexpected shape ({e}); skipped"
+                ));
                 continue;
             }
         };
@@ -80,30 +82,38 @@ pub fn parse_tracker_json(data: &[u8]) -> Result<(Vec<Record>, Vec<String>), Fee
             for (rel, r) in releases {
                 let vendor = r.urgency.as_deref().and_then(urgency);
                 let state = match r.status.as_str() {
-                    "resolved" => match r.fixed_version.as_deref().map(str::trim) {
-                        None | Some("") => {
-                            warnings.push(format!("debian-tracker: {id} {pkg} {rel}: resolved without fixed_version; skipped"));
-                            continue;
-                        }
-                        Some("0") => continue,
-                        Some(v) => {
-                            if drydock_version::dpkg::parse(v).is_err() {
-                                warnings.push(format!("debian-tracker: {id} {pkg} {rel}: bad version {v:?}; skipped"));
+                    "resolved" => {
+                        match r.fixed_version.as_deref().map(str::trim) {
+                            None | Some("") => {
+                                warnings.push(format!("debian-tracker: {id} {pkg} {rel}: resolved without fixed_version; skipped"));
                                 continue;
                             }
-                            FixState::Fixed { version: v.to_string() }
+                            Some("0") => continue,
+                            Some(v) => {
+                                if drydock_version::dpkg::parse(v).is_err() {
+                                    warnings.push(format!("debian-tracker: {id} {pkg} {rel}: bad version {v:?}; skipped"));
+                                    continue;
+                                }
+                                FixState::Fixed {
+                                    version: v.to_string(),
+                                }
+                            }
                         }
-                    },
+                    }
                     "open" => match (r.nodsa_reason.as_deref(), r.nodsa.as_deref()) {
                         (Some("postponed"), _) => FixState::Postponed,
                         (Some("ignored"), _) => FixState::Ignored,
-                        (_, Some(reason)) => FixState::NoDsa { reason: reason.to_string() },
+                        (_, Some(reason)) => FixState::NoDsa {
+                            reason: reason.to_string(),
+                        },
                         _ if r.urgency.as_deref() == Some("end-of-life") => FixState::EndOfLife,
                         _ => FixState::Unfixed,
                     },
                     "undetermined" => FixState::Undetermined,
                     other => {
-                        warnings.push(format!("debian-tracker: {id} {pkg} {rel}: unknown status {other:?}; skipped"));
+                        warnings.push(format!(
+                            "debian-tracker: {id} {pkg} {rel}: unknown status {other:?}; skipped"
+                        ));
                         continue;
                     }
                 };
@@ -169,7 +179,8 @@ struct Annotation {
 /// hold for every release that has no line of its own: they go to the
 /// [`DEBIAN_ALL_RELEASES`] namespace, which the matcher consults as a fallback.
 pub fn parse_cve_list_json(data: &[u8]) -> Result<(Vec<Record>, Vec<String>), FeedError> {
-    let e: CveListEntry = serde_json::from_slice(data).map_err(|e| FeedError::new("debian-cve-list", format!("not a CVE list entry: {e}")))?;
+    let e: CveListEntry = serde_json::from_slice(data)
+        .map_err(|e| FeedError::new("debian-cve-list", format!("not a CVE list entry: {e}")))?;
     let mut out = Vec::new();
     let mut warnings = Vec::new();
     let aliases: Vec<String> = e
@@ -178,20 +189,33 @@ pub fn parse_cve_list_json(data: &[u8]) -> Result<(Vec<Record>, Vec<String>), Fe
         .filter(|a| a.kind_of_line == "xref")
         .flat_map(|a| a.bugs.iter().cloned())
         .collect();
-    let title = e.header.description.map(|d| d.trim_matches(|c| matches!(c, '(' | ')' | '[' | ']')).trim().to_string());
+    let title = e.header.description.map(|d| {
+        d.trim_matches(|c| matches!(c, '(' | ')' | '[' | ']'))
+            .trim()
+            .to_string()
+    });
     for a in e.annotations.iter().filter(|a| a.kind_of_line == "package") {
-        let (Some(pkg), Some(kind)) = (&a.package, &a.kind) else { continue };
+        let (Some(pkg), Some(kind)) = (&a.package, &a.kind) else {
+            continue;
+        };
         let state = match kind.as_str() {
             "fixed" => match a.version.as_deref() {
                 Some("0") => continue,
-                Some(v) if drydock_version::dpkg::parse(v).is_ok() => FixState::Fixed { version: v.to_string() },
+                Some(v) if drydock_version::dpkg::parse(v).is_ok() => FixState::Fixed {
+                    version: v.to_string(),
+                },
                 other => {
-                    warnings.push(format!("debian-cve-list: {} {pkg}: bad fixed version {other:?}", e.header.id));
+                    warnings.push(format!(
+                        "debian-cve-list: {} {pkg}: bad fixed version {other:?}",
+                        e.header.id
+                    ));
                     continue;
                 }
             },
             "unfixed" => FixState::Unfixed,
-            "no-dsa" => FixState::NoDsa { reason: a.description.clone().unwrap_or_default() },
+            "no-dsa" => FixState::NoDsa {
+                reason: a.description.clone().unwrap_or_default(),
+            },
             "postponed" => FixState::Postponed,
             "ignored" => FixState::Ignored,
             "end-of-life" => FixState::EndOfLife,
@@ -200,17 +224,27 @@ pub fn parse_cve_list_json(data: &[u8]) -> Result<(Vec<Record>, Vec<String>), Fe
                 // A release-specific not-affected still has to override the all-releases line.
                 if kind == "not-affected" {
                     if let Some(rel) = &a.release {
-                        out.push((debian_namespace(rel), not_affected_marker(&e.header.id, pkg)));
+                        out.push((
+                            debian_namespace(rel),
+                            not_affected_marker(&e.header.id, pkg),
+                        ));
                     }
                 }
                 continue;
             }
             other => {
-                warnings.push(format!("debian-cve-list: {} {pkg}: unknown kind {other:?}", e.header.id));
+                warnings.push(format!(
+                    "debian-cve-list: {} {pkg}: unknown kind {other:?}",
+                    e.header.id
+                ));
                 continue;
             }
         };
-        let ns = a.release.as_deref().map(debian_namespace).unwrap_or_else(|| DEBIAN_ALL_RELEASES.to_string());
+        let ns = a
+            .release
+            .as_deref()
+            .map(debian_namespace)
+            .unwrap_or_else(|| DEBIAN_ALL_RELEASES.to_string());
         out.push((
             ns,
             Advisory {
@@ -234,7 +268,9 @@ fn not_affected_marker(id: &str, pkg: &str) -> Advisory {
         id: id.to_string(),
         aliases: vec![],
         package: pkg.to_string(),
-        state: FixState::Fixed { version: "0".into() },
+        state: FixState::Fixed {
+            version: "0".into(),
+        },
         vendor_severity: None,
         source: "debian-cve-list".into(),
         title: None,
@@ -266,15 +302,22 @@ pub fn parse_dsa_list(text: &str, source: &str) -> (Vec<Record>, Vec<String>, Op
             }
             let mut it = rest.split_whitespace();
             adv_id = it.next().unwrap_or("").to_string();
-            title = rest.split_once(" - ").map(|x| x.1.trim().to_string()).unwrap_or_default();
+            title = rest
+                .split_once(" - ")
+                .map(|x| x.1.trim().to_string())
+                .unwrap_or_default();
             cves.clear();
         } else if let Some(inner) = t.strip_prefix('{').and_then(|x| x.strip_suffix('}')) {
             cves = inner.split_whitespace().map(str::to_string).collect();
         } else if let Some(rest) = t.strip_prefix('[') {
             // "[bullseye] - xorg-server 2:1.20.11-1+deb11u6"
-            let Some((rel, rest)) = rest.split_once(']') else { continue };
+            let Some((rel, rest)) = rest.split_once(']') else {
+                continue;
+            };
             let mut it = rest.trim().trim_start_matches('-').split_whitespace();
-            let (Some(pkg), Some(ver)) = (it.next(), it.next()) else { continue };
+            let (Some(pkg), Some(ver)) = (it.next(), it.next()) else {
+                continue;
+            };
             if ver.starts_with('<') || ver == "0" {
                 continue;
             }
@@ -289,7 +332,9 @@ pub fn parse_dsa_list(text: &str, source: &str) -> (Vec<Record>, Vec<String>, Op
                         id: cve.clone(),
                         aliases: vec![adv_id.clone()],
                         package: pkg.to_string(),
-                        state: FixState::Fixed { version: ver.to_string() },
+                        state: FixState::Fixed {
+                            version: ver.to_string(),
+                        },
                         vendor_severity: None,
                         source: source.to_string(),
                         title: Some(format!("{adv_id}: {title}")).filter(|_| !title.is_empty()),
@@ -317,11 +362,37 @@ mod tests {
         let (recs, warns) = parse_tracker_json(j).unwrap();
         assert!(warns.is_empty());
         let get = |ns: &str| recs.iter().find(|r| r.0 == ns).map(|r| &r.1);
-        assert_eq!(get("debian:12").unwrap().state, FixState::Fixed { version: "1.2-1".into() });
-        assert_eq!(get("debian:12").unwrap().vendor_severity.as_ref().unwrap().severity, Severity::Medium);
+        assert_eq!(
+            get("debian:12").unwrap().state,
+            FixState::Fixed {
+                version: "1.2-1".into()
+            }
+        );
+        assert_eq!(
+            get("debian:12")
+                .unwrap()
+                .vendor_severity
+                .as_ref()
+                .unwrap()
+                .severity,
+            Severity::Medium
+        );
         assert!(get("debian:11").is_none(), "fixed_version 0 = not affected");
-        assert_eq!(get("debian:10").unwrap().state, FixState::NoDsa { reason: "Minor issue".into() });
-        assert_eq!(get("debian:sid").unwrap().vendor_severity.as_ref().unwrap().severity, Severity::Negligible);
+        assert_eq!(
+            get("debian:10").unwrap().state,
+            FixState::NoDsa {
+                reason: "Minor issue".into()
+            }
+        );
+        assert_eq!(
+            get("debian:sid")
+                .unwrap()
+                .vendor_severity
+                .as_ref()
+                .unwrap()
+                .severity,
+            Severity::Negligible
+        );
         assert_eq!(get("debian:13").unwrap().state, FixState::Postponed);
         assert_eq!(get("debian:9").unwrap().state, FixState::Undetermined);
     }

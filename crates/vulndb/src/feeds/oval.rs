@@ -10,13 +10,16 @@ use super::debian_namespace;
 use crate::model::{Advisory, CvssInfo, FixState};
 use crate::FeedError;
 
+/// Records, warnings and the OVAL generator timestamp of one Debian OVAL file.
+pub type DebianOval = (Vec<(String, Advisory)>, Vec<String>, Option<String>);
+
 /// Parses Debian OVAL for release `codename`; records go to that release's namespace.
 ///
 /// Each `<criterion comment="PKG DPKG is earlier than VER">` under a CVE
 /// definition becomes a `Fixed` record; `VER` = `0` means not affected. Unfixed
 /// CVEs are absent from OVAL by construction. Returns records, warnings and the
 /// generator timestamp.
-pub fn parse_debian<R: BufRead>(r: R, codename: &str) -> Result<(Vec<(String, Advisory)>, Vec<String>, Option<String>), FeedError> {
+pub fn parse_debian<R: BufRead>(r: R, codename: &str) -> Result<DebianOval, FeedError> {
     let ns = debian_namespace(codename);
     let mut reader = Reader::from_reader(r);
     reader.config_mut().trim_text(true);
@@ -30,9 +33,15 @@ pub fn parse_debian<R: BufRead>(r: R, codename: &str) -> Result<(Vec<(String, Ad
     let mut fixes: Vec<(String, String)> = Vec::new();
     let mut in_definition = false;
     loop {
-        let ev = reader
-            .read_event_into(&mut buf)
-            .map_err(|e| FeedError::new("debian-oval", format!("{codename}: XML error at byte {}: {e}", reader.buffer_position())))?;
+        let ev = reader.read_event_into(&mut buf).map_err(|e| {
+            FeedError::new(
+                "debian-oval",
+                format!(
+                    "{codename}: XML error at byte {}: {e}",
+                    reader.buffer_position()
+                ),
+            )
+        })?;
         match ev {
             Event::Start(e) => {
                 let name = e.local_name().as_ref().to_vec();
@@ -44,13 +53,11 @@ pub fn parse_debian<R: BufRead>(r: R, codename: &str) -> Result<(Vec<(String, Ad
                 }
                 path.push(name);
             }
-            Event::Empty(e) => {
-                if in_definition && e.local_name().as_ref() == b"criterion" {
-                    if let Some(c) = e.try_get_attribute("comment").ok().flatten() {
-                        let c = c.unescape_value().unwrap_or_default();
-                        if let Some((pkg, ver)) = c.split_once(" DPKG is earlier than ") {
-                            fixes.push((pkg.trim().to_string(), ver.trim().to_string()));
-                        }
+            Event::Empty(e) if in_definition && e.local_name().as_ref() == b"criterion" => {
+                if let Some(c) = e.try_get_attribute("comment").ok().flatten() {
+                    let c = c.unescape_value().unwrap_or_default();
+                    if let Some((pkg, ver)) = c.split_once(" DPKG is earlier than ") {
+                        fixes.push((pkg.trim().to_string(), ver.trim().to_string()));
                     }
                 }
             }
@@ -76,7 +83,9 @@ pub fn parse_debian<R: BufRead>(r: R, codename: &str) -> Result<(Vec<(String, Ad
                             continue;
                         }
                         if drydock_version::dpkg::parse(&ver).is_err() {
-                            warnings.push(format!("debian-oval {codename}: {id} {pkg}: bad version {ver:?}"));
+                            warnings.push(format!(
+                                "debian-oval {codename}: {id} {pkg}: bad version {ver:?}"
+                            ));
                             continue;
                         }
                         out.push((
@@ -109,12 +118,20 @@ pub fn parse_ubuntu_cvss<R: BufRead>(r: R) -> Result<Vec<(String, CvssInfo)>, Fe
     let mut out = Vec::new();
     let mut pending: Option<(String, f64)> = None;
     loop {
-        let ev = reader
-            .read_event_into(&mut buf)
-            .map_err(|e| FeedError::new("ubuntu-oval", format!("XML error at byte {}: {e}", reader.buffer_position())))?;
+        let ev = reader.read_event_into(&mut buf).map_err(|e| {
+            FeedError::new(
+                "ubuntu-oval",
+                format!("XML error at byte {}: {e}", reader.buffer_position()),
+            )
+        })?;
         match ev {
             Event::Start(e) if e.local_name().as_ref() == b"cve" => {
-                let attr = |k: &str| e.try_get_attribute(k).ok().flatten().map(|a| a.unescape_value().unwrap_or_default().into_owned());
+                let attr = |k: &str| {
+                    e.try_get_attribute(k)
+                        .ok()
+                        .flatten()
+                        .map(|a| a.unescape_value().unwrap_or_default().into_owned())
+                };
                 if let (Some(v), Some(s)) = (attr("cvss_vector"), attr("cvss_score")) {
                     if let Ok(score) = s.parse::<f64>() {
                         if v.starts_with("CVSS:3") {
@@ -127,7 +144,15 @@ pub fn parse_ubuntu_cvss<R: BufRead>(r: R) -> Result<Vec<(String, CvssInfo)>, Fe
                 if let Some((v, score)) = pending.take() {
                     let id = t.unescape().unwrap_or_default().trim().to_string();
                     if id.starts_with("CVE-") {
-                        out.push((id, CvssInfo { vector: v, score, source: "ubuntu-oval".into(), description: None }));
+                        out.push((
+                            id,
+                            CvssInfo {
+                                vector: v,
+                                score,
+                                source: "ubuntu-oval".into(),
+                                description: None,
+                            },
+                        ));
                     }
                 }
             }

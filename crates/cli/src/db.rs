@@ -4,6 +4,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
+use std::io::Write;
+
 use anyhow::Context;
 use drydock_vulndb::update::Sources;
 use drydock_vulndb::Store;
@@ -90,23 +92,26 @@ fn build(dir: &Path, db_dir: &Path) -> anyhow::Result<()> {
     if db.warnings.len() > 20 {
         eprintln!("warning: ... and {} more", db.warnings.len() - 20);
     }
+    let mut out = std::io::stdout().lock();
     let gen = Store::new(db_dir)
         .write(&db)
         .with_context(|| format!("writing the DB to {}", db_dir.display()))?;
-    println!(
+    writeln!(
+        out,
         "built {} advisories in {} namespaces, CVSS for {} CVEs -> {}",
         db.advisory_count(),
         db.advisories.len(),
         db.cvss.len(),
         gen.display()
-    );
+    )?;
     for f in &db.feeds {
-        println!(
+        writeln!(
+            out,
             "  {:<18} {:>8} records  data date {}",
             f.name,
             f.records,
             f.data_date.as_deref().unwrap_or("-")
-        );
+        )?;
     }
     Ok(())
 }
@@ -158,23 +163,25 @@ pub async fn run(cmd: Command, db_dir: &Path) -> anyhow::Result<ExitCode> {
         }
         Command::Status => {
             let snap = Store::new(db_dir).snapshot()?;
-            println!("database: {}", snap.dir().display());
-            println!("built:    {}", snap.meta.built_at);
-            println!("feeds:");
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "database: {}", snap.dir().display())?;
+            writeln!(out, "built:    {}", snap.meta.built_at)?;
+            writeln!(out, "feeds:")?;
             for f in &snap.meta.feeds {
-                println!(
+                writeln!(
+                    out,
                     "  {:<18} {:>8} records  data date {:<26} from {}",
                     f.name,
                     f.records,
                     f.data_date.as_deref().unwrap_or("-"),
                     f.origin
-                );
+                )?;
             }
-            println!("namespaces:");
+            writeln!(out, "namespaces:")?;
             for (ns, n) in &snap.meta.namespaces {
-                println!("  {ns:<18} {n:>8} advisories");
+                writeln!(out, "  {ns:<18} {n:>8} advisories")?;
             }
-            println!("CVSS records: {}", snap.meta.cvss_count);
+            writeln!(out, "CVSS records: {}", snap.meta.cvss_count)?;
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -18,7 +18,7 @@ use std::fs;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
-use crate::feeds::{alpine, cvss, debian, oval};
+use crate::feeds::{alpine, cvss, debian, oval, Record};
 use crate::model::{Db, FeedInfo};
 use crate::FeedError;
 
@@ -95,6 +95,31 @@ fn read_maybe_bz2(p: &Path) -> Result<Box<dyn std::io::BufRead>, String> {
     }
 }
 
+/// Reads and parses each file of a feed; a file that cannot be read or parsed
+/// becomes a warning and the others go on.
+fn parse_files<'a>(
+    feed: &mut Feed,
+    files: impl Iterator<Item = &'a PathBuf>,
+    warnings: &mut Vec<String>,
+    records: &mut Vec<Record>,
+    parse: impl Fn(&Path, &[u8]) -> Result<(Vec<Record>, Vec<String>), FeedError>,
+) {
+    for p in files {
+        feed.saw(p);
+        match fs::read(p)
+            .map_err(|e| e.to_string())
+            .and_then(|b| parse(p, &b).map_err(|e| e.to_string()))
+        {
+            Ok((recs, w)) => {
+                feed.records += recs.len();
+                warnings.extend(w);
+                records.extend(recs);
+            }
+            Err(e) => warnings.push(format!("{}: {e}", p.display())),
+        }
+    }
+}
+
 /// Imports every recognised feed under `dir`. Bad files become warnings; only an
 /// unreadable `dir` or a directory with no feed at all is an error.
 pub fn import_dir(dir: &Path) -> Result<Db, FeedError> {
@@ -104,7 +129,7 @@ pub fn import_dir(dir: &Path) -> Result<Db, FeedError> {
     tops.sort_by_key(|e| e.file_name());
     let mut db = Db::default();
     let mut feeds: Vec<Feed> = Vec::new();
-    let mut records: Vec<(String, crate::Advisory)> = Vec::new();
+    let mut records: Vec<Record> = Vec::new();
     for top in tops {
         let name = top.file_name().to_string_lossy().into_owned();
         let root = top.path();
@@ -115,66 +140,42 @@ pub fn import_dir(dir: &Path) -> Result<Db, FeedError> {
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default()
         };
+        let json = |p: &&PathBuf| p.extension().is_some_and(|e| e == "json");
         if name == "alpine-secdb" {
             let mut f = Feed::new("alpine-secdb", &root);
-            for p in files
-                .iter()
-                .filter(|p| p.extension().is_some_and(|e| e == "json"))
-            {
-                let branch = p.parent().map(&fname).unwrap_or_default();
-                f.saw(p);
-                match fs::read(p)
-                    .map_err(|e| e.to_string())
-                    .and_then(|b| alpine::parse(&b, &branch).map_err(|e| e.to_string()))
-                {
-                    Ok((ns, advs, w)) => {
-                        f.records += advs.len();
-                        db.warnings.extend(w);
-                        records.extend(advs.into_iter().map(|a| (ns.clone(), a)));
-                    }
-                    Err(e) => db.warnings.push(format!("{}: {e}", p.display())),
-                }
-            }
+            parse_files(
+                &mut f,
+                files.iter().filter(json),
+                &mut db.warnings,
+                &mut records,
+                |p, b| {
+                    let branch = p.parent().map(&fname).unwrap_or_default();
+                    let (ns, advs, w) = alpine::parse(b, &branch)?;
+                    Ok((advs.into_iter().map(|a| (ns.clone(), a)).collect(), w))
+                },
+            );
             feeds.push(f);
         } else if name.starts_with("debian-tracker-json") {
             let mut f = Feed::new("debian-tracker", &root);
-            for p in files
-                .iter()
-                .filter(|p| p.extension().is_some_and(|e| e == "json"))
-            {
-                f.saw(p);
-                match fs::read(p)
-                    .map_err(|e| e.to_string())
-                    .and_then(|b| debian::parse_tracker_json(&b).map_err(|e| e.to_string()))
-                {
-                    Ok((recs, w)) => {
-                        f.records += recs.len();
-                        db.warnings.extend(w);
-                        records.extend(recs);
-                    }
-                    Err(e) => db.warnings.push(format!("{}: {e}", p.display())),
-                }
-            }
+            parse_files(
+                &mut f,
+                files.iter().filter(json),
+                &mut db.warnings,
+                &mut records,
+                |_, b| debian::parse_tracker_json(b),
+            );
             feeds.push(f);
         } else if name.starts_with("debian-tracker-cve-json") {
             let mut f = Feed::new("debian-cve-list", &root);
-            for p in files
-                .iter()
-                .filter(|p| fname(p).starts_with("CVE-") && fname(p).ends_with(".json"))
-            {
-                f.saw(p);
-                match fs::read(p)
-                    .map_err(|e| e.to_string())
-                    .and_then(|b| debian::parse_cve_list_json(&b).map_err(|e| e.to_string()))
-                {
-                    Ok((recs, w)) => {
-                        f.records += recs.len();
-                        db.warnings.extend(w);
-                        records.extend(recs);
-                    }
-                    Err(e) => db.warnings.push(format!("{}: {e}", p.display())),
-                }
-            }
+            let cve_json =
+                |p: &&PathBuf| fname(p).starts_with("CVE-") && fname(p).ends_with(".json");
+            parse_files(
+                &mut f,
+                files.iter().filter(cve_json),
+                &mut db.warnings,
+                &mut records,
+                |_, b| debian::parse_cve_list_json(b),
+            );
             feeds.push(f);
         } else if name == "debian-tracker" {
             for (kind, feed) in [("DSA", "debian-dsa"), ("DLA", "debian-dla")] {

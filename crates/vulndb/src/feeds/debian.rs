@@ -13,12 +13,9 @@ use std::collections::HashMap;
 
 use serde::Deserialize;
 
-use super::{debian_namespace, DEBIAN_ALL_RELEASES};
+use super::{debian_namespace, Record, DEBIAN_ALL_RELEASES};
 use crate::model::{Advisory, FixState, Severity, VendorSeverity};
 use crate::FeedError;
-
-/// An advisory with the namespace it belongs to.
-pub type Record = (String, Advisory);
 
 /// Maps a Debian urgency (`medium`, `high**`, `unimportant`) to a vendor severity.
 pub fn urgency(u: &str) -> Option<VendorSeverity> {

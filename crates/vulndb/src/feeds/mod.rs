@@ -5,6 +5,9 @@ pub mod cvss;
 pub mod debian;
 pub mod oval;
 
+/// An advisory with the namespace it belongs to (`debian:12`, `alpine:v3.10`).
+pub type Record = (String, crate::model::Advisory);
+
 /// Debian release codename to the version number used in namespaces (`bookworm` -> `12`).
 pub fn debian_release_number(codename: &str) -> Option<&'static str> {
     Some(match codename {

@@ -11,7 +11,7 @@ use crate::model::{Advisory, CvssInfo, FixState};
 use crate::FeedError;
 
 /// Records, warnings and the OVAL generator timestamp of one Debian OVAL file.
-pub type DebianOval = (Vec<(String, Advisory)>, Vec<String>, Option<String>);
+pub type DebianOval = (Vec<super::Record>, Vec<String>, Option<String>);
 
 /// Parses Debian OVAL for release `codename`; records go to that release's namespace.
 ///

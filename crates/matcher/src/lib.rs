@@ -127,14 +127,7 @@ pub fn match_packages(
                     if fixed == "0" {
                         continue;
                     }
-                    let cmp = match pkg.kind {
-                        // apk orders every string, as apk-tools does (secdb has e.g. "1.9.5p2-r0").
-                        PackageKind::Apk => {
-                            Ok(drydock_version::apk::compare_lenient(version, fixed))
-                        }
-                        PackageKind::Deb => scheme(pkg.kind).compare(version, fixed),
-                    };
-                    match cmp {
+                    match scheme(pkg.kind).compare(version, fixed) {
                         Ok(o) => o == Ordering::Less,
                         Err(e) => {
                             warnings.push(format!(

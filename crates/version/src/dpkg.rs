@@ -1,8 +1,8 @@
 //! Debian package version ordering (`deb-version(7)`), as `dpkg --compare-versions` does it.
 //!
 //! Parsing and ordering come from the `debversion` crate; this module adds the
-//! error type and a lenient fallback for the few malformed strings that occur in
-//! real data (dpkg itself warns but still compares them).
+//! error type. Like dpkg, a version not starting with a digit is only warned
+//! about by dpkg and still ordered here.
 
 use std::cmp::Ordering;
 use std::str::FromStr;
@@ -17,11 +17,6 @@ pub fn parse(s: &str) -> Result<Version, VersionError> {
     let t = s.trim();
     if t.is_empty() {
         return Err(err(s, "empty version"));
-    }
-    if !t.as_bytes()[0].is_ascii_digit() && !t.contains(':') {
-        // dpkg: "version number does not start with digit" is an error for
-        // policy-conforming versions; we still order it the way dpkg's
-        // comparison routine would, so only the emptiness check is fatal.
     }
     Version::from_str(t).map_err(|e| err(s, &e.to_string()))
 }

@@ -31,14 +31,16 @@ pub struct VersionError {
 }
 
 impl Scheme {
-    /// Compares two versions under this scheme.
+    /// Compares two versions the way the package manager itself does.
     ///
-    /// Errors when either string is not a valid version for the scheme, so
-    /// callers can report the advisory or package instead of guessing.
+    /// dpkg refuses some strings (empty, bad characters): that is an error, so
+    /// callers can report the advisory or package instead of guessing. apk-tools
+    /// orders every string, even ones it calls invalid (secdb has e.g.
+    /// `1.9.5p2-r0`), so the apk scheme never errors; use [`apk::validate`] to flag those.
     pub fn compare(self, a: &str, b: &str) -> Result<Ordering, VersionError> {
         match self {
             Scheme::Dpkg => dpkg::compare(a, b),
-            Scheme::Apk => apk::compare(a, b),
+            Scheme::Apk => Ok(apk::compare_lenient(a, b)),
         }
     }
 

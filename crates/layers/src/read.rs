@@ -75,15 +75,16 @@ pub struct LayerContents {
     pub uncompressed_bytes: u64,
 }
 
-struct Counting<R> {
+/// Counts the compressed bytes read into a cell the bomb guard reads ratios from.
+struct Counting<'a, R> {
     inner: R,
-    n: u64,
+    n: &'a std::cell::Cell<u64>,
 }
 
-impl<R: Read> Read for Counting<R> {
+impl<R: Read> Read for Counting<'_, R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.n += n as u64;
+        self.n.set(self.n.get() + n as u64);
         Ok(n)
     }
 }
@@ -131,20 +132,6 @@ impl std::fmt::Display for BombMarker {
 }
 impl std::error::Error for BombMarker {}
 
-/// Counts compressed bytes into a shared cell so the guard can compute ratios.
-struct Shared<'a, R> {
-    inner: &'a mut Counting<R>,
-    cell: &'a std::cell::Cell<u64>,
-}
-
-impl<R: Read> Read for Shared<'_, R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.cell.set(self.inner.n);
-        Ok(n)
-    }
-}
-
 /// Reads one layer blob, keeping the regular files for which `wanted` is true.
 ///
 /// The blob is read to its very end even when the tar stream stops early, so
@@ -154,9 +141,10 @@ pub fn read_layer<R: Read>(
     wanted: &dyn Fn(&str) -> bool,
     limits: &Limits,
 ) -> Result<(LayerContents, Compression), LayerError> {
+    let cell = std::cell::Cell::new(0u64);
     let mut raw = Counting {
         inner: BufReader::with_capacity(256 << 10, blob),
-        n: 0,
+        n: &cell,
     };
     let head = raw.inner.fill_buf()?;
     let compression = if head.starts_with(&[0x1f, 0x8b]) {
@@ -166,13 +154,9 @@ pub fn read_layer<R: Read>(
     } else {
         Compression::None
     };
-    let cell = std::cell::Cell::new(0u64);
     let decode_failed = std::cell::Cell::new(false);
     let result = {
-        let shared = Shared {
-            inner: &mut raw,
-            cell: &cell,
-        };
+        let shared = &mut raw;
         let decoded: Box<dyn Read + '_> = match compression {
             Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(shared)),
             Compression::Zstd => Box::new(zstd::stream::read::Decoder::new(shared)?),

@@ -91,3 +91,12 @@ pub fn reference(img: &Value) -> String {
         img["tag"].as_str().unwrap()
     )
 }
+
+/// The Alpine images (minirootfs and docker-save) of the fixture manifest.
+pub fn alpine_images(f: &Value) -> impl Iterator<Item = &Value> {
+    f["images"]
+        .as_array()
+        .expect("images")
+        .iter()
+        .filter(|i| i["repository"].as_str().unwrap_or("").contains("alpine"))
+}

@@ -131,12 +131,7 @@ fn alpine_findings_are_exactly_the_secdb_entries() {
     let cache = tempfile::tempdir().unwrap();
     let f = fixtures();
     let mut checked = 0;
-    for img in f["images"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|i| i["repository"].as_str().unwrap().contains("alpine"))
-    {
+    for img in alpine_images(&f) {
         let r = reference(img);
         let (out, rep) = scan(&r, &[], cache.path());
         let rep = rep.unwrap_or_else(|| panic!("{r}: {}", String::from_utf8_lossy(&out.stderr)));
@@ -289,12 +284,7 @@ fn apk_inventory_matches_syft() {
     );
     let cache = tempfile::tempdir().unwrap();
     let f = fixtures();
-    for img in f["images"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|i| i["repository"].as_str().unwrap().contains("alpine"))
-    {
+    for img in alpine_images(&f) {
         let r = reference(img);
         let out = Command::new(&syft)
             .args(["scan", "-q", "-o", "json"])

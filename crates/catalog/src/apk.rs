@@ -35,6 +35,28 @@ pub fn parse_into(data: &[u8], location: &str, layer: Option<usize>, inv: &mut I
     }
 }
 
+/// Files the installed packages own (`F:` directory + `R:` file lines), without leading `/`.
+pub fn owned_files(data: &[u8]) -> Vec<String> {
+    let text = String::from_utf8_lossy(data);
+    let mut dir = String::new();
+    let mut out = Vec::new();
+    for line in text.lines() {
+        if let Some(d) = line.strip_prefix("F:") {
+            dir = d.trim_matches('/').to_string();
+            out.push(dir.clone());
+        } else if let Some(f) = line.strip_prefix("R:") {
+            out.push(if dir.is_empty() {
+                f.to_string()
+            } else {
+                format!("{dir}/{f}")
+            });
+        } else if line.is_empty() {
+            dir.clear();
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

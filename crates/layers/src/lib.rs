@@ -8,7 +8,7 @@
 mod read;
 mod squash;
 
-pub use read::{read_layer, Compression, LayerContents, LayerError, Limits};
+pub use read::{read_layer, Compression, EntryInfo, Keep, LayerContents, LayerError, Limits};
 pub use squash::{FileSystem, SquashedFile};
 
 /// Normalises a tar path to a relative, `..`-free form (`etc/os-release`).

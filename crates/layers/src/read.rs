@@ -12,6 +12,8 @@ use crate::normalize_path;
 pub struct Limits {
     /// Largest single file whose content is kept; bigger wanted files are skipped with a warning.
     pub max_file_size: u64,
+    /// Largest file read for [`Keep::Extract`] (binaries); bigger ones are skipped with a warning.
+    pub max_binary_size: u64,
     /// Most uncompressed bytes read from one layer before it is declared a bomb.
     pub max_layer_bytes: u64,
     /// Highest uncompressed/compressed ratio tolerated once past 64 MiB uncompressed.
@@ -24,11 +26,35 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_file_size: 64 << 20,
+            max_binary_size: 512 << 20,
             max_layer_bytes: 32 << 30,
             max_ratio: 1000,
             max_entries: 5_000_000,
         }
     }
+}
+
+/// What the reader knows about a tar entry when it asks what to keep.
+#[derive(Debug, Clone, Copy)]
+pub struct EntryInfo<'a> {
+    /// Normalised path (`usr/bin/x`).
+    pub path: &'a str,
+    /// Unix permission bits.
+    pub mode: u32,
+    /// Size in bytes.
+    pub size: u64,
+}
+
+/// What to keep of one regular file.
+#[derive(Debug, Clone, Copy)]
+pub enum Keep {
+    /// Nothing.
+    No,
+    /// The whole content (up to `Limits::max_file_size`).
+    Content,
+    /// Read the file (up to `Limits::max_binary_size`) and keep only what the
+    /// function extracts from it (e.g. a Go binary's build info), or nothing.
+    Extract(fn(&[u8]) -> Option<Vec<u8>>),
 }
 
 /// Compression detected from the blob's first bytes.
@@ -92,7 +118,8 @@ impl<R: Read> Read for Counting<'_, R> {
 /// Guards the decompressed stream against bombs.
 struct Guard<'a, R> {
     inner: R,
-    n: u64,
+    /// Decompressed bytes so far.
+    n: &'a std::cell::Cell<u64>,
     compressed: &'a std::cell::Cell<u64>,
     /// Set when decompression (or the transport under it) failed, as opposed to tar parsing.
     decode_failed: &'a std::cell::Cell<bool>,
@@ -105,18 +132,19 @@ impl<R: Read> Read for Guard<'_, R> {
             .inner
             .read(buf)
             .inspect_err(|_| self.decode_failed.set(true))?;
-        self.n += n as u64;
-        if self.n > self.limits.max_layer_bytes {
+        self.n.set(self.n.get() + n as u64);
+        let total = self.n.get();
+        if total > self.limits.max_layer_bytes {
             return Err(io::Error::other(BombMarker(format!(
                 "more than {} uncompressed bytes",
                 self.limits.max_layer_bytes
             ))));
         }
         let c = self.compressed.get().max(1);
-        if self.n > (64 << 20) && self.n / c > self.limits.max_ratio {
+        if total > (64 << 20) && total / c > self.limits.max_ratio {
             return Err(io::Error::other(BombMarker(format!(
                 "{} bytes expanded from {} compressed (ratio over {})",
-                self.n, c, self.limits.max_ratio
+                total, c, self.limits.max_ratio
             ))));
         }
         Ok(n)
@@ -132,13 +160,13 @@ impl std::fmt::Display for BombMarker {
 }
 impl std::error::Error for BombMarker {}
 
-/// Reads one layer blob, keeping the regular files for which `wanted` is true.
+/// Reads one layer blob, keeping of each regular file what `wanted` asks for.
 ///
 /// The blob is read to its very end even when the tar stream stops early, so
 /// a digest-verifying reader gets to check the whole blob.
 pub fn read_layer<R: Read>(
     blob: R,
-    wanted: &dyn Fn(&str) -> bool,
+    wanted: &dyn Fn(&EntryInfo) -> Keep,
     limits: &Limits,
 ) -> Result<(LayerContents, Compression), LayerError> {
     let cell = std::cell::Cell::new(0u64);
@@ -155,6 +183,7 @@ pub fn read_layer<R: Read>(
         Compression::None
     };
     let decode_failed = std::cell::Cell::new(false);
+    let decoded_bytes = std::cell::Cell::new(0u64);
     let result = {
         let shared = &mut raw;
         let decoded: Box<dyn Read + '_> = match compression {
@@ -164,7 +193,7 @@ pub fn read_layer<R: Read>(
         };
         let guard = Guard {
             inner: decoded,
-            n: 0,
+            n: &decoded_bytes,
             compressed: &cell,
             decode_failed: &decode_failed,
             limits,
@@ -173,7 +202,7 @@ pub fn read_layer<R: Read>(
     };
     // Drain what the decoder left (tar padding, trailing bytes) so the digest is checked.
     let drained = io::copy(&mut raw, &mut io::sink());
-    let (mut contents, err) = result;
+    let (mut contents, err, data_end) = result;
     match err.map(classify) {
         None => {
             drained?;
@@ -187,6 +216,15 @@ pub fn read_layer<R: Read>(
             // broken (e.g. ends mid-file): keep what was read, say so, carry on.
             if contents.entries == 0 || decode_failed.get() {
                 return Err(e);
+            }
+            // Some writers (umoci) stop right after the last file's data, without the
+            // block padding and end-of-archive marker: every entry is complete, so
+            // nothing was lost and there is nothing to warn about.
+            if decoded_bytes.get() == data_end {
+                tracing::debug!(
+                    "layer tar stream ends without padding/end-of-archive after complete entries"
+                );
+                return Ok((contents, compression));
             }
             contents.warnings.push(format!(
                 "layer tar stream is damaged after {} entries ({e}); files after that point were not read",
@@ -206,15 +244,17 @@ fn classify(e: LayerError) -> LayerError {
     e
 }
 
-/// Walks the tar; on a mid-stream error returns what was read so far with the error.
+/// Walks the tar; on a mid-stream error returns what was read so far with the
+/// error, and the stream offset where the last entry's data ends.
 fn walk<R: Read>(
     r: R,
-    wanted: &dyn Fn(&str) -> bool,
+    wanted: &dyn Fn(&EntryInfo) -> Keep,
     limits: &Limits,
-) -> (LayerContents, Option<LayerError>) {
+) -> (LayerContents, Option<LayerError>, u64) {
     let mut out = LayerContents::default();
     let mut hardlinks: Vec<(String, String)> = Vec::new();
-    let err = walk_entries(r, wanted, limits, &mut out, &mut hardlinks).err();
+    let mut data_end = 0;
+    let err = walk_entries(r, wanted, limits, &mut out, &mut hardlinks, &mut data_end).err();
     for (path, target) in hardlinks {
         match out.files.get(&target).cloned() {
             Some(d) => {
@@ -225,21 +265,23 @@ fn walk<R: Read>(
             )),
         }
     }
-    (out, err)
+    (out, err, data_end)
 }
 
 fn walk_entries<R: Read>(
     r: R,
-    wanted: &dyn Fn(&str) -> bool,
+    wanted: &dyn Fn(&EntryInfo) -> Keep,
     limits: &Limits,
     out: &mut LayerContents,
     hardlinks: &mut Vec<(String, String)>,
+    data_end: &mut u64,
 ) -> Result<(), LayerError> {
     let mut ar = tar::Archive::new(r);
     let entries = ar.entries().map_err(tar_err)?;
     for entry in entries {
         let mut entry = entry.map_err(tar_err)?;
         out.entries += 1;
+        *data_end = entry.raw_file_position() + entry.header().entry_size().unwrap_or(0);
         if out.entries > limits.max_entries {
             return Err(LayerError::Bomb(format!(
                 "more than {} tar entries",
@@ -289,8 +331,15 @@ fn walk_entries<R: Read>(
             }
             continue;
         }
+        let mode = entry.header().mode().unwrap_or(0);
+        let size = entry.header().size().unwrap_or(0);
+        let keep = wanted(&EntryInfo {
+            path: &path,
+            mode,
+            size,
+        });
         if kind.is_hard_link() {
-            if wanted(&path) {
+            if !matches!(keep, Keep::No) {
                 if let Some(t) = entry
                     .link_name_bytes()
                     .and_then(|t| normalize_path(&String::from_utf8_lossy(&t)))
@@ -302,23 +351,36 @@ fn walk_entries<R: Read>(
         }
         // A later entry for the same path replaces an earlier one, as on extraction.
         out.symlinks.remove(&path);
-        if !(kind.is_file() || kind == tar::EntryType::Continuous) || !wanted(&path) {
+        if !(kind.is_file() || kind == tar::EntryType::Continuous) || matches!(keep, Keep::No) {
             out.files.remove(&path);
             continue;
         }
-        let size = entry.header().size().unwrap_or(0);
-        if size > limits.max_file_size {
+        let cap = match keep {
+            Keep::Extract(_) => limits.max_binary_size,
+            _ => limits.max_file_size,
+        };
+        if size > cap {
             out.warnings.push(format!(
-                "skipped /{path}: {size} bytes is over the {} byte limit for catalogued files",
-                limits.max_file_size
+                "skipped /{path}: {size} bytes is over the {cap} byte limit for catalogued files"
             ));
+            out.files.remove(&path);
             continue;
         }
         let mut data = Vec::with_capacity(size as usize);
-        (&mut entry)
-            .take(limits.max_file_size + 1)
-            .read_to_end(&mut data)?;
-        out.files.insert(path, data);
+        (&mut entry).take(cap + 1).read_to_end(&mut data)?;
+        match keep {
+            Keep::Extract(f) => match f(&data) {
+                Some(d) => {
+                    out.files.insert(path, d);
+                }
+                None => {
+                    out.files.remove(&path);
+                }
+            },
+            _ => {
+                out.files.insert(path, data);
+            }
+        }
     }
     Ok(())
 }

@@ -2,10 +2,10 @@
 
 use std::io::Write;
 
-use drydock_layers::{read_layer, FileSystem, LayerError, Limits};
+use drydock_layers::{read_layer, EntryInfo, FileSystem, Keep, LayerError, Limits};
 
-fn want_all(_: &str) -> bool {
-    true
+fn want_all(_: &EntryInfo) -> Keep {
+    Keep::Content
 }
 
 /// Builds a tar with raw header names (the `tar` builder refuses `..`, as it should).
@@ -129,9 +129,9 @@ fn truncated_layer_is_an_error() {
     );
 }
 
-/// Regression: the python-old fixture layer is a valid gzip whose tar ends mid-file.
-/// The blob is what the registry published (digest verified), so the entries before
-/// the damage are kept with a warning instead of failing the whole image.
+/// A valid gzip whose tar ends mid-file: the blob is what the registry published
+/// (digest verified), so the entries before the damage are kept with a warning
+/// instead of failing the whole image.
 #[test]
 fn tar_that_ends_mid_file_keeps_earlier_entries_with_a_warning() {
     let t = raw_tar(&[
@@ -193,4 +193,55 @@ fn opaque_marker_before_its_directory_entry() {
     let fs = FileSystem::squash([&l, &u]);
     assert!(fs.get("app/node_modules/minimist/package.json").is_none());
     assert!(fs.get("app/node_modules/minimist/index.js").is_some());
+}
+
+#[test]
+fn extract_keeps_only_the_derived_bytes() {
+    fn first_three(d: &[u8]) -> Option<Vec<u8>> {
+        d.starts_with(b"\x7fELF").then(|| d[..3].to_vec())
+    }
+    let t = raw_tar(&[
+        (
+            "usr/bin/tool",
+            tar::EntryType::Regular,
+            b"\x7fELF and more",
+            None,
+        ),
+        (
+            "usr/bin/script",
+            tar::EntryType::Regular,
+            b"#!/bin/sh",
+            None,
+        ),
+    ]);
+    let want = |_: &EntryInfo| Keep::Extract(first_three);
+    let (c, _) = read_layer(&t[..], &want, &Limits::default()).unwrap();
+    assert_eq!(
+        c.files.get("usr/bin/tool").map(Vec::as_slice),
+        Some(&b"\x7fEL"[..])
+    );
+    assert!(!c.files.contains_key("usr/bin/script"));
+}
+
+/// Regression: umoci writes layers whose tar stops right after the last file's
+/// data (no block padding, no end-of-archive marker). All entries are complete:
+/// no warning, everything kept.
+#[test]
+fn tar_without_trailer_after_complete_entries_is_fine() {
+    let t = raw_tar(&[
+        (
+            "etc/os-release",
+            tar::EntryType::Regular,
+            b"ID=debian",
+            None,
+        ),
+        ("app/x", tar::EntryType::Regular, b"0123456789abc", None),
+    ]);
+    let end = 512 + 512 + 512 + 13; // two headers, one padded data block, 13 bytes of data
+    let (c, _) = read_layer(&gzip(&t[..end])[..], &want_all, &Limits::default()).unwrap();
+    assert_eq!(
+        c.files.get("app/x").map(Vec::as_slice),
+        Some(&b"0123456789abc"[..])
+    );
+    assert!(c.warnings.is_empty(), "{:?}", c.warnings);
 }

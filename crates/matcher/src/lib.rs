@@ -88,15 +88,117 @@ fn scheme(kind: PackageKind) -> Scheme {
     match kind {
         PackageKind::Deb => Scheme::Dpkg,
         PackageKind::Apk => Scheme::Apk,
+        PackageKind::Python => Scheme::Pep440,
+        PackageKind::Npm => Scheme::Npm,
+        PackageKind::RustCrate => Scheme::Cargo,
+        PackageKind::GoModule => Scheme::Go,
+        PackageKind::Gem => Scheme::RubyGems,
+        PackageKind::PhpComposer | PackageKind::Dotnet => Scheme::Generic,
     }
 }
 
-/// Matches packages against the advisories of their namespace.
+/// The advisory namespace of a package: the OS namespace for OS packages, the
+/// ecosystem's (`pypi`, `npm`, `crates.io`, `go`, ...) for language packages.
+pub fn package_namespace(pkg: &Package, os_namespace: Option<&str>) -> Option<String> {
+    Some(match pkg.kind {
+        PackageKind::Deb | PackageKind::Apk => return os_namespace.map(str::to_string),
+        PackageKind::Python => "pypi".into(),
+        PackageKind::Npm => "npm".into(),
+        PackageKind::RustCrate => "crates.io".into(),
+        PackageKind::GoModule => "go".into(),
+        PackageKind::Gem => "rubygems".into(),
+        PackageKind::PhpComposer => "packagist".into(),
+        PackageKind::Dotnet => "nuget".into(),
+    })
+}
+
+/// Name and version an advisory is looked up and compared by.
+fn lookup(pkg: &Package, namespace: &str) -> (String, String) {
+    match pkg.kind {
+        PackageKind::Deb => (pkg.source_name.clone(), pkg.source_version.clone()),
+        PackageKind::Apk => (pkg.source_name.clone(), pkg.version.clone()),
+        _ => (
+            drydock_vulndb::feeds::osv::package_key(namespace, &pkg.name),
+            pkg.version.clone(),
+        ),
+    }
+}
+
+/// Whether `version` is affected by `state`, with the fixed version that applies.
+fn affected(
+    state: &FixState,
+    version: &str,
+    s: Scheme,
+) -> Result<Option<Option<String>>, drydock_version::VersionError> {
+    let lt = |a: &str, b: &str| s.compare(a, b).map(|o| o == Ordering::Less);
+    Ok(match state {
+        FixState::Fixed { version: fixed } if fixed == "0" => None,
+        FixState::Fixed { version: fixed } => lt(version, fixed)?.then(|| Some(fixed.clone())),
+        FixState::Ranges {
+            intervals,
+            versions,
+        } => {
+            let mut hit = false;
+            let mut fix: Option<String> = None;
+            for i in intervals {
+                let after_start = match &i.introduced {
+                    Some(intro) => !lt(version, intro)?,
+                    None => true,
+                };
+                let before_end = match (&i.fixed, &i.last_affected) {
+                    (Some(f), _) => lt(version, f)?,
+                    (None, Some(la)) => !lt(la, version)?,
+                    (None, None) => true,
+                };
+                if after_start && before_end {
+                    hit = true;
+                    fix = fix.or_else(|| i.fixed.clone());
+                }
+            }
+            if !hit {
+                for v in versions {
+                    if v == version || s.compare(v, version).is_ok_and(|o| o == Ordering::Equal) {
+                        hit = true;
+                        // The next fix above this version, from any interval.
+                        for i in intervals.iter().filter_map(|i| i.fixed.as_ref()) {
+                            if lt(version, i)?
+                                && fix.as_ref().is_none_or(|f| lt(i, f).unwrap_or(false))
+                            {
+                                fix = Some(i.clone());
+                            }
+                        }
+                    }
+                }
+            }
+            hit.then_some(fix)
+        }
+        FixState::NpmRange {
+            vulnerable,
+            patched,
+        } => {
+            drydock_version::lang::npm_satisfies(version, vulnerable)?.then(|| {
+                patched.as_ref().map(|p| {
+                    let p = p.trim();
+                    // ">=4.17.5" reads as a version; anything richer stays a range.
+                    match p.strip_prefix(">=").map(str::trim) {
+                        Some(v) if !v.contains(' ') && !v.contains('|') => v.to_string(),
+                        _ => p.to_string(),
+                    }
+                })
+            })
+        }
+        _ => Some(None),
+    })
+}
+
+/// Matches packages against the advisories of one namespace.
 ///
 /// `fallback` holds records that apply to every release of the distro unless
 /// the release has its own record for the same (package, id) (Debian's
-/// `data/CVE/list` lines without a release tag). Returns findings and warnings
-/// for versions that could not be compared.
+/// `data/CVE/list` lines without a release tag). Findings of one package that
+/// share an id or alias (a CVE and its GHSA, PYSEC, RUSTSEC or GO advisory) are
+/// merged into one. Returns findings and warnings for versions that could not
+/// be compared.
 pub fn match_packages(
     namespace: &str,
     packages: &[Package],
@@ -107,10 +209,7 @@ pub fn match_packages(
     let mut findings = Vec::new();
     let mut warnings = Vec::new();
     for pkg in packages {
-        let (name, version) = match pkg.kind {
-            PackageKind::Deb => (&pkg.source_name, &pkg.source_version),
-            PackageKind::Apk => (&pkg.source_name, &pkg.version),
-        };
+        let (name, version) = lookup(pkg, namespace);
         let own = advisories
             .get(name.as_str())
             .map(Vec::as_slice)
@@ -121,29 +220,24 @@ pub fn match_packages(
             .unwrap_or(&[])
             .iter()
             .filter(|a| !own.iter().any(|o| o.id == a.id));
+        let mut mine = Vec::new();
         for adv in own.iter().chain(inherited) {
-            let affected = match &adv.state {
-                FixState::Fixed { version: fixed } => {
-                    if fixed == "0" {
-                        continue;
-                    }
-                    match scheme(pkg.kind).compare(version, fixed) {
-                        Ok(o) => o == Ordering::Less,
-                        Err(e) => {
-                            warnings.push(format!(
-                                "{} {}: cannot compare with {} fixed version: {e}",
-                                pkg.name, pkg.version, adv.id
-                            ));
-                            continue;
-                        }
-                    }
+            let fixed = match affected(&adv.state, &version, scheme(pkg.kind)) {
+                Ok(Some(f)) => f,
+                Ok(None) => continue,
+                Err(e) => {
+                    warnings.push(format!(
+                        "{} {}: cannot evaluate {}: {e}",
+                        pkg.name, pkg.version, adv.id
+                    ));
+                    continue;
                 }
-                _ => true,
             };
-            if !affected {
-                continue;
-            }
-            let c = cvss.get(&adv.id).cloned();
+            let c = std::iter::once(&adv.id)
+                .chain(&adv.aliases)
+                .filter_map(|i| cvss.get(i))
+                .max_by_key(|c| c.source == "nvd")
+                .cloned();
             let (severity, severity_source) = match (&adv.vendor_severity, &c) {
                 (Some(v), _) => (v.severity, format!("{} urgency {}", adv.source, v.label)),
                 (None, Some(c)) => (
@@ -162,31 +256,47 @@ pub fn match_packages(
             } else {
                 format!("{name} {version}")
             };
-            let reason = match &adv.state {
-                FixState::Fixed { version: fixed } => format!(
-                    "{cmp_label} < fixed version {fixed} ({} ordering) per {} {namespace}",
-                    scheme(pkg.kind).name(),
+            let order = scheme(pkg.kind).name();
+            let reason = match (&adv.state, &fixed) {
+                (FixState::Fixed { .. }, Some(f)) => format!(
+                    "{cmp_label} < fixed version {f} ({order} ordering) per {} {namespace}",
                     adv.source
                 ),
-                FixState::NoDsa { reason } => format!(
+                (FixState::Ranges { .. }, Some(f)) => format!(
+                    "{cmp_label} in an affected range fixed in {f} ({order} ordering) per {} {}",
+                    adv.source, adv.id
+                ),
+                (FixState::Ranges { .. }, None) => format!(
+                    "{cmp_label} in an affected range with no fix ({order} ordering) per {} {}",
+                    adv.source, adv.id
+                ),
+                (FixState::NpmRange { vulnerable, .. }, _) => format!(
+                    "{cmp_label} satisfies vulnerable range {vulnerable:?} per {} {}",
+                    adv.source, adv.id
+                ),
+                (FixState::NoDsa { reason }, _) => format!(
                     "{cmp_label}: unfixed in {namespace}, no DSA planned ({reason}) per {}",
                     adv.source
                 ),
-                other => format!(
+                (other, _) => format!(
                     "{cmp_label}: {} in {namespace} per {}",
                     other.status().replace('_', " "),
                     adv.source
                 ),
             };
-            findings.push(Finding {
+            mine.push(Finding {
                 id: adv.id.clone(),
                 aliases: adv.aliases.clone(),
                 package: pkg.name.clone(),
                 installed_version: pkg.version.clone(),
                 source_package: name.clone(),
                 compared_version: version.clone(),
-                fixed_version: adv.state.fixed_version().map(str::to_string),
-                status: adv.state.status().to_string(),
+                status: if fixed.is_some() {
+                    "fixed".into()
+                } else {
+                    adv.state.status().to_string()
+                },
+                fixed_version: fixed,
                 severity,
                 severity_source,
                 title: adv
@@ -201,6 +311,7 @@ pub fn match_packages(
                 layer: pkg.layer,
             });
         }
+        findings.extend(merge_aliases(mine));
     }
     findings.sort_by(|a, b| {
         b.severity
@@ -211,8 +322,63 @@ pub fn match_packages(
     (findings, warnings)
 }
 
-/// Ids a set of packages could match, to preload CVSS for exactly those.
+/// Merges findings of one package whose id sets overlap; the merged finding is
+/// named by its CVE when it has one and lists every other id as an alias.
+fn merge_aliases(mut list: Vec<Finding>) -> Vec<Finding> {
+    let ids = |f: &Finding| -> Vec<String> {
+        std::iter::once(f.id.clone())
+            .chain(f.aliases.iter().cloned())
+            .collect()
+    };
+    let mut out: Vec<Finding> = Vec::new();
+    // Most informative first: a fix known, then higher severity.
+    list.sort_by(|a, b| {
+        (b.fixed_version.is_some(), b.severity).cmp(&(a.fixed_version.is_some(), a.severity))
+    });
+    for f in list {
+        let fi = ids(&f);
+        match out
+            .iter_mut()
+            .find(|o| ids(o).iter().any(|i| fi.contains(i)))
+        {
+            Some(o) => {
+                let mut all = ids(o);
+                all.extend(fi);
+                all.sort();
+                all.dedup();
+                if !o.data_source.split(", ").any(|s| s == f.data_source) {
+                    o.data_source = format!("{}, {}", o.data_source, f.data_source);
+                    o.reason = format!("{}; {}", o.reason, f.reason);
+                }
+                o.title = o.title.take().or(f.title);
+                o.cvss = o.cvss.take().or(f.cvss);
+                o.id = all
+                    .iter()
+                    .find(|i| i.starts_with("CVE-"))
+                    .cloned()
+                    .unwrap_or_else(|| all[0].clone());
+                let primary = o.id.clone();
+                o.aliases = all.into_iter().filter(|i| *i != primary).collect();
+            }
+            None => {
+                let mut f = f;
+                if !f.id.starts_with("CVE-") {
+                    if let Some(cve) = f.aliases.iter().find(|a| a.starts_with("CVE-")).cloned() {
+                        f.aliases.retain(|a| *a != cve);
+                        f.aliases.push(std::mem::replace(&mut f.id, cve));
+                        f.aliases.sort();
+                    }
+                }
+                out.push(f);
+            }
+        }
+    }
+    out
+}
+
+/// Ids (and aliases) a set of packages could match, to preload CVSS for exactly those.
 pub fn candidate_ids<'a>(
+    namespace: &str,
     packages: &'a [Package],
     advisories: &'a Advisories,
     fallback: Option<&'a Advisories>,
@@ -220,12 +386,15 @@ pub fn candidate_ids<'a>(
     let mut ids: Vec<&str> = packages
         .iter()
         .flat_map(|p| {
+            let key = lookup(p, namespace).0;
             advisories
-                .get(&p.source_name)
+                .get(&key)
                 .into_iter()
-                .chain(fallback.and_then(|f| f.get(&p.source_name)))
+                .chain(fallback.and_then(|f| f.get(&key)))
                 .flatten()
-                .map(|a| a.id.as_str())
+                .flat_map(|a| {
+                    std::iter::once(a.id.as_str()).chain(a.aliases.iter().map(String::as_str))
+                })
         })
         .collect();
     ids.sort_unstable();

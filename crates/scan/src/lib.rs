@@ -156,6 +156,17 @@ pub trait Progress: Send + Sync {
 pub struct NoProgress;
 impl Progress for NoProgress {}
 
+/// The catalogers' needs in the layer reader's terms.
+fn keep(e: &drydock_layers::EntryInfo) -> drydock_layers::Keep {
+    match drydock_catalog::need(e.path, e.mode, e.size) {
+        drydock_catalog::Need::Nothing => drydock_layers::Keep::No,
+        drydock_catalog::Need::Content => drydock_layers::Keep::Content,
+        drydock_catalog::Need::BinaryRecord => {
+            drydock_layers::Keep::Extract(drydock_catalog::binary::extract)
+        }
+    }
+}
+
 struct FsFiles<'a>(&'a FileSystem);
 
 impl drydock_catalog::Files for FsFiles<'_> {
@@ -169,6 +180,9 @@ impl drydock_catalog::Files for FsFiles<'_> {
             .filter(|(p, _)| p.strip_prefix(&prefix).is_some_and(|r| !r.contains('/')))
             .map(|(p, _)| p.to_string())
             .collect()
+    }
+    fn all(&self) -> Vec<String> {
+        self.0.files().map(|(p, _)| p.to_string()).collect()
     }
 }
 
@@ -199,7 +213,7 @@ impl Scanner {
             self.fetched.fetch_add(1, Ordering::Relaxed);
             let limits = self.opts.limits.clone();
             let res = tokio::task::spawn_blocking(move || {
-                drydock_layers::read_layer(blob, &drydock_catalog::wanted, &limits)
+                drydock_layers::read_layer(blob, &keep, &limits)
             })
             .await
             .map_err(|e| ScanError::Internal(e.to_string()))?;
@@ -268,38 +282,51 @@ impl Scanner {
         let mut findings = Vec::new();
         if let Some(snap) = db {
             match (&os, &namespace) {
-                (None, _) if !packages.is_empty() => {
+                (None, _) if packages.iter().any(|p| p.kind.is_os()) => {
                     warnings.push("OS not detected: OS packages were not matched".into())
                 }
                 (Some(o), None) => warnings.push(format!(
                     "OS {} {} is not supported for vulnerability matching",
                     o.id, o.version_id
                 )),
-                (_, Some(ns)) => {
-                    let advisories = snap.namespace(ns)?;
-                    let fallback = if ns.starts_with("debian:") {
-                        Some(snap.namespace(drydock_vulndb::feeds::DEBIAN_ALL_RELEASES)?)
-                    } else {
-                        None
-                    };
-                    if advisories.is_empty() && fallback.as_ref().is_none_or(BTreeMap::is_empty) {
-                        warnings.push(format!("the vulnerability DB has no advisories for {ns}"));
-                    }
-                    let ids =
-                        drydock_matcher::candidate_ids(&packages, &advisories, fallback.as_ref());
-                    let cvss = snap.cvss(ids)?;
-                    let (f, w) = drydock_matcher::match_packages(
-                        ns,
-                        &packages,
-                        &advisories,
-                        fallback.as_ref(),
-                        &cvss,
-                    );
-                    findings = f;
-                    warnings.extend(w);
-                }
                 _ => {}
             }
+            // One advisory namespace per distro release or language ecosystem present.
+            let mut groups: BTreeMap<String, Vec<Package>> = BTreeMap::new();
+            for p in &packages {
+                if let Some(ns) = drydock_matcher::package_namespace(p, namespace.as_deref()) {
+                    groups.entry(ns).or_default().push(p.clone());
+                }
+            }
+            for (ns, pkgs) in groups {
+                let advisories = snap.namespace(&ns)?;
+                let fallback = if ns.starts_with("debian:") {
+                    Some(snap.namespace(drydock_vulndb::feeds::DEBIAN_ALL_RELEASES)?)
+                } else {
+                    None
+                };
+                if advisories.is_empty() && fallback.as_ref().is_none_or(BTreeMap::is_empty) {
+                    warnings.push(format!("the vulnerability DB has no advisories for {ns}"));
+                }
+                let ids =
+                    drydock_matcher::candidate_ids(&ns, &pkgs, &advisories, fallback.as_ref());
+                let cvss = snap.cvss(ids)?;
+                let (f, w) = drydock_matcher::match_packages(
+                    &ns,
+                    &pkgs,
+                    &advisories,
+                    fallback.as_ref(),
+                    &cvss,
+                );
+                findings.extend(f);
+                warnings.extend(w);
+            }
+            findings.sort_by(|a, b| {
+                b.severity
+                    .cmp(&a.severity)
+                    .then_with(|| a.package.cmp(&b.package))
+                    .then_with(|| a.id.cmp(&b.id))
+            });
         }
         let layer_reports: Vec<LayerReport> = img
             .layers

@@ -6,6 +6,7 @@
 
 pub mod apk;
 pub mod dpkg;
+pub mod lang;
 
 use std::cmp::Ordering;
 
@@ -16,6 +17,18 @@ pub enum Scheme {
     Dpkg,
     /// Alpine `apk-tools` versions (`1.2.3_rc1-r0`).
     Apk,
+    /// PEP 440 (PyPI).
+    Pep440,
+    /// npm semver.
+    Npm,
+    /// SemVer 2.0 (crates.io).
+    Cargo,
+    /// Go module versions.
+    Go,
+    /// RubyGems.
+    RubyGems,
+    /// Dotted numeric with pre-release letters (Composer, NuGet).
+    Generic,
 }
 
 /// A version string that the scheme rejects.
@@ -41,14 +54,26 @@ impl Scheme {
         match self {
             Scheme::Dpkg => dpkg::compare(a, b),
             Scheme::Apk => Ok(apk::compare_lenient(a, b)),
+            Scheme::Pep440 => lang::pep440(a, b),
+            Scheme::Npm => lang::npm(a, b),
+            Scheme::Cargo => lang::cargo(a, b),
+            Scheme::Go => lang::go(a, b),
+            Scheme::RubyGems => lang::rubygems(a, b),
+            Scheme::Generic => lang::generic(a, b),
         }
     }
 
-    /// Short lower-case name used in reports ("dpkg", "apk").
+    /// Short name used in reports ("dpkg", "apk", "PEP 440"...).
     pub fn name(self) -> &'static str {
         match self {
             Scheme::Dpkg => "dpkg",
             Scheme::Apk => "apk",
+            Scheme::Pep440 => "PEP 440",
+            Scheme::Npm => "npm semver",
+            Scheme::Cargo => "semver",
+            Scheme::Go => "Go module",
+            Scheme::RubyGems => "RubyGems",
+            Scheme::Generic => "dotted",
         }
     }
 }

@@ -18,7 +18,7 @@ use std::fs;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
-use crate::feeds::{alpine, cvss, debian, oval, Record};
+use crate::feeds::{alpine, cvss, debian, osv, oval, Record};
 use crate::model::{Db, FeedInfo};
 use crate::FeedError;
 
@@ -51,6 +51,8 @@ fn rfc3339(t: time::OffsetDateTime) -> String {
 
 struct Feed {
     name: &'static str,
+    /// Reported name when it depends on the folder (`osv-pypi`, `osv-go`...).
+    name_override: Option<String>,
     origin: PathBuf,
     records: usize,
     date: Option<String>,
@@ -61,6 +63,7 @@ impl Feed {
     fn new(name: &'static str, origin: &Path) -> Self {
         Feed {
             name,
+            name_override: None,
             origin: origin.to_path_buf(),
             records: 0,
             date: None,
@@ -76,7 +79,7 @@ impl Feed {
     }
     fn info(self) -> FeedInfo {
         FeedInfo {
-            name: self.name.to_string(),
+            name: self.name_override.unwrap_or_else(|| self.name.to_string()),
             origin: self.origin.display().to_string(),
             data_date: self.date.or(self.newest_mtime.map(rfc3339)),
             records: self.records,
@@ -102,7 +105,7 @@ fn parse_files<'a>(
     files: impl Iterator<Item = &'a PathBuf>,
     warnings: &mut Vec<String>,
     records: &mut Vec<Record>,
-    parse: impl Fn(&Path, &[u8]) -> Result<(Vec<Record>, Vec<String>), FeedError>,
+    mut parse: impl FnMut(&Path, &[u8]) -> Result<(Vec<Record>, Vec<String>), FeedError>,
 ) {
     for p in files {
         feed.saw(p);
@@ -176,6 +179,70 @@ pub fn import_dir(dir: &Path) -> Result<Db, FeedError> {
                 &mut records,
                 |_, b| debian::parse_cve_list_json(b),
             );
+            feeds.push(f);
+        } else if (name.starts_with("osv-") && name != "osv-schema")
+            || name.starts_with("ghsa")
+            || name.starts_with("ubuntu-osv")
+        {
+            let source = if name.starts_with("ghsa") {
+                "ghsa"
+            } else if name.starts_with("ubuntu-osv") {
+                "ubuntu-osv"
+            } else {
+                name.as_str()
+            };
+            let mut f = Feed::new(
+                if name.starts_with("ghsa") {
+                    "ghsa"
+                } else {
+                    "osv"
+                },
+                &root,
+            );
+            f.name_override = Some(source.to_string());
+            let osv_file = |p: &&PathBuf| {
+                let n = fname(p);
+                (n.ends_with(".json") || n.ends_with(".yaml") || n.ends_with(".yml"))
+                    && !n.starts_with('.')
+            };
+            let mut cvss = Vec::new();
+            parse_files(
+                &mut f,
+                files.iter().filter(osv_file),
+                &mut db.warnings,
+                &mut records,
+                |p, b| {
+                    let yaml = p.extension().is_none_or(|e| e != "json");
+                    let parsed = osv::parse(b, yaml, source)?;
+                    cvss.extend(parsed.cvss);
+                    Ok((parsed.records, parsed.warnings))
+                },
+            );
+            for (id, c) in cvss {
+                db.add_cvss(&id, c);
+            }
+            feeds.push(f);
+        } else if name.contains("nodejs-security-wg") {
+            let mut f = Feed::new("nodejs-security-wg", &root);
+            let npm_file = |p: &&PathBuf| {
+                p.extension().is_some_and(|e| e == "json")
+                    && p.parent().is_some_and(|d| fname(d) == "npm")
+            };
+            let mut cvss = Vec::new();
+            parse_files(
+                &mut f,
+                files.iter().filter(npm_file),
+                &mut db.warnings,
+                &mut records,
+                |_, b| {
+                    let parsed = osv::parse_nodejs_wg(b)?;
+                    cvss.extend(parsed.cvss);
+                    Ok((parsed.records, parsed.warnings))
+                },
+            );
+            for (id, c) in cvss {
+                db.add_cvss(&id, c);
+            }
             feeds.push(f);
         } else if name == "debian-tracker" {
             for (kind, feed) in [("DSA", "debian-dsa"), ("DLA", "debian-dla")] {

@@ -11,7 +11,7 @@ pub mod model;
 pub mod store;
 pub mod update;
 
-pub use model::{Advisory, CvssInfo, Db, FeedInfo, FixState, Severity, VendorSeverity};
+pub use model::{Advisory, CvssInfo, Db, FeedInfo, FixState, Interval, Severity, VendorSeverity};
 pub use store::{Store, StoreError};
 
 /// Why a feed could not be parsed.

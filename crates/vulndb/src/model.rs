@@ -93,6 +93,37 @@ pub enum FixState {
     EndOfLife,
     /// Not yet triaged (tracker status "undetermined").
     Undetermined,
+    /// Affected per OSV ranges and explicit version lists (language ecosystems).
+    Ranges {
+        /// Affected intervals, in the ecosystem's ordering.
+        intervals: Vec<Interval>,
+        /// Versions listed as affected one by one.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        versions: Vec<String>,
+    },
+    /// Affected when the version satisfies an npm semver range (nodejs security-wg).
+    NpmRange {
+        /// `vulnerable_versions`, e.g. `<4.17.5`.
+        vulnerable: String,
+        /// `patched_versions`, e.g. `>=4.17.5`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        patched: Option<String>,
+    },
+}
+
+/// One affected interval: from `introduced` (inclusive; `None` = from the start)
+/// up to `fixed` (exclusive) or `last_affected` (inclusive), or open-ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Interval {
+    /// First affected version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub introduced: Option<String>,
+    /// First fixed version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fixed: Option<String>,
+    /// Last affected version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_affected: Option<String>,
 }
 
 impl FixState {
@@ -106,10 +137,18 @@ impl FixState {
             FixState::Ignored => "will_not_fix",
             FixState::EndOfLife => "end_of_life",
             FixState::Undetermined => "under_investigation",
+            FixState::Ranges { intervals, .. } if intervals.iter().any(|i| i.fixed.is_some()) => {
+                "fixed"
+            }
+            FixState::Ranges { .. } => "affected",
+            FixState::NpmRange {
+                patched: Some(_), ..
+            } => "fixed",
+            FixState::NpmRange { .. } => "affected",
         }
     }
 
-    /// Fixed version, when there is one.
+    /// Fixed version of a distro record, when there is one (range states: see the matcher).
     pub fn fixed_version(&self) -> Option<&str> {
         match self {
             FixState::Fixed { version } => Some(version),
@@ -204,6 +243,25 @@ impl Db {
             .entry(adv.package.clone())
             .or_default();
         if let Some(old) = list.iter_mut().find(|a| a.id == adv.id) {
+            // One OSV record may list the same package in several `affected` entries
+            // (e.g. minimist >=1.0.0 <1.2.6 and <0.2.4): the ranges add up.
+            if let (
+                FixState::Ranges {
+                    intervals,
+                    versions,
+                },
+                FixState::Ranges {
+                    intervals: more,
+                    versions: more_versions,
+                },
+            ) = (&mut old.state, &adv.state)
+            {
+                if old.source == adv.source {
+                    intervals.extend(more.iter().cloned());
+                    versions.extend(more_versions.iter().cloned());
+                    return;
+                }
+            }
             let mut aliases = std::mem::take(&mut old.aliases);
             aliases.extend(adv.aliases.iter().cloned());
             if source_rank(&adv.source) > source_rank(&old.source) {
@@ -246,5 +304,36 @@ impl Db {
             .flat_map(|m| m.values())
             .map(Vec::len)
             .sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_osv_record_twice_for_a_package_adds_its_ranges() {
+        let adv = |intro: Option<&str>, fixed: &str| Advisory {
+            id: "GHSA-xvch-5gv4-984h".into(),
+            aliases: vec!["CVE-2021-44906".into()],
+            package: "minimist".into(),
+            state: FixState::Ranges {
+                intervals: vec![Interval {
+                    introduced: intro.map(String::from),
+                    fixed: Some(fixed.into()),
+                    last_affected: None,
+                }],
+                versions: vec![],
+            },
+            vendor_severity: None,
+            source: "ghsa".into(),
+            title: None,
+        };
+        let mut db = Db::default();
+        db.add("npm", adv(Some("1.0.0"), "1.2.6"));
+        db.add("npm", adv(None, "0.2.4"));
+        let a = &db.advisories["npm"]["minimist"];
+        assert_eq!(a.len(), 1);
+        assert!(matches!(&a[0].state, FixState::Ranges { intervals, .. } if intervals.len() == 2));
     }
 }

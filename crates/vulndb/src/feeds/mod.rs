@@ -3,6 +3,7 @@
 pub mod alpine;
 pub mod cvss;
 pub mod debian;
+pub mod osv;
 pub mod oval;
 
 /// An advisory with the namespace it belongs to (`debian:12`, `alpine:v3.10`).

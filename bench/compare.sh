@@ -18,7 +18,7 @@ measure() { /usr/bin/time -f '%e %M' -o "$W/t" "$@" > /dev/null 2>&1; cat "$W/t"
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 echo "| image | tool | median wall (s) | median peak RSS (MiB) | runs |"
 echo "|---|---|---|---|---|"
-for ref in 127.0.0.1:5055/fixtures/debian-apt:bookworm 127.0.0.1:5055/fixtures/alpine:3.10.9; do
+for ref in 127.0.0.1:5055/fixtures/debian-apt:bookworm 127.0.0.1:5055/fixtures/alpine:3.10.9 127.0.0.1:5055/fixtures/python-old:1 127.0.0.1:5055/fixtures/node-old:1 127.0.0.1:5055/fixtures/rust-old:1 127.0.0.1:5055/fixtures/go-old:1; do
   : > "$W/cold"; : > "$W/warm"; : > "$W/syft"
   for _ in $(seq "$RUNS"); do
     rm -rf "$W/cache"

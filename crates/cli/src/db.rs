@@ -79,6 +79,23 @@ pub struct UpdateArgs {
     /// Skip NVD (CVSS scores then come from the other feeds only).
     #[arg(long)]
     no_nvd: bool,
+    /// OSV bucket base URL ({base}/{ecosystem}/all.zip).
+    #[arg(
+        long,
+        env = "DRYDOCK_OSV_URL",
+        default_value = "https://osv-vulnerabilities.storage.googleapis.com"
+    )]
+    osv_url: String,
+    /// OSV ecosystems to fetch (comma-separated).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "PyPI,npm,crates.io,Go,RubyGems,Packagist,NuGet,Maven"
+    )]
+    osv_ecosystems: Vec<String>,
+    /// Skip OSV (language package advisories).
+    #[arg(long)]
+    no_osv: bool,
     /// Keep the downloaded feed files in this directory.
     #[arg(long)]
     keep: Option<PathBuf>,
@@ -136,6 +153,8 @@ pub async fn run(cmd: Command, db_dir: &Path) -> anyhow::Result<ExitCode> {
                         .unwrap_or(if a.nvd_api_key.is_some() { 0.6 } else { 6.0 }),
                 ),
                 nvd_api_key: a.nvd_api_key,
+                osv_base: (!a.no_osv).then_some(a.osv_url),
+                osv_ecosystems: a.osv_ecosystems,
                 ..Sources::default()
             };
             if !a.alpine_branches.is_empty() {

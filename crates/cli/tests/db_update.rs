@@ -39,6 +39,23 @@ fn mirror() -> (tempfile::TempDir, String) {
     let nvd = r#"{"resultsPerPage":1,"startIndex":0,"totalResults":1,"format":"NVD_CVE","version":"2.0","vulnerabilities":[{"cve":{"id":"CVE-2020-1967","descriptions":[{"lang":"en","value":"Server or client applications that call SSL_check_chain() may crash."}],"metrics":{"cvssMetricV31":[{"source":"nvd@nist.gov","type":"Primary","cvssData":{"version":"3.1","vectorString":"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H","baseScore":7.5,"baseSeverity":"HIGH"}}]}}}]}"#;
     std::fs::create_dir_all(m.path().join("nvd")).unwrap();
     std::fs::write(m.path().join("nvd/cves"), nvd).unwrap();
+    // OSV's per-ecosystem bucket archive, built from two real RustSec OSV records.
+    std::fs::create_dir_all(m.path().join("osv/crates.io")).unwrap();
+    let f = std::fs::File::create(m.path().join("osv/crates.io/all.zip")).unwrap();
+    let mut z = zip::ZipWriter::new(f);
+    for id in ["RUSTSEC-2021-0003", "RUSTSEC-2022-0013"] {
+        z.start_file(
+            format!("{id}.json"),
+            zip::write::SimpleFileOptions::default(),
+        )
+        .unwrap();
+        std::io::Write::write_all(
+            &mut z,
+            &std::fs::read(v.join(format!("osv-rustsec/crates/{id}.json"))).unwrap(),
+        )
+        .unwrap();
+    }
+    z.finish().unwrap();
     let addr = serve_dir(m.path().to_path_buf());
     (m, addr)
 }
@@ -60,6 +77,12 @@ fn update(addr: &str, db: &Path, tracker: &str) -> std::process::Output {
         .args(["--debian-lists-url", &format!("http://{addr}/lists")])
         .args(["--debian-oval-url", &format!("http://{addr}/oval")])
         .args(["--nvd-url", &format!("http://{addr}/nvd/cves")])
+        .args([
+            "--osv-url",
+            &format!("http://{addr}/osv"),
+            "--osv-ecosystems",
+            "crates.io",
+        ])
         .env("DRYDOCK_DB_DIR", db)
         .output()
         .unwrap()
@@ -93,7 +116,7 @@ fn update_from_a_mirror_then_scan() {
         assert!(s.contains(feed), "status lacks {feed}:\n{s}");
     }
     assert!(
-        s.contains("alpine:v3.10") && s.contains("debian:12") && s.contains("CVSS records: 1"),
+        s.contains("alpine:v3.10") && s.contains("debian:12") && s.contains("CVSS records: 3"),
         "{s}"
     );
     assert!(

@@ -259,7 +259,12 @@ fn deb_inventory_matches_syft_and_dpkg_query() {
                 (c[0].to_string(), (c[2].to_string(), c[3].to_string()))
             })
             .collect();
-        for p in rep["packages"].as_array().unwrap().iter().filter(|p| p["kind"] == "deb") {
+        for p in rep["packages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["kind"] == "deb")
+        {
             let n = p["name"].as_str().unwrap();
             let (sn, sv) = &want[n];
             assert_eq!(

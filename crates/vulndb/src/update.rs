@@ -28,6 +28,10 @@ pub struct Sources {
     pub nvd_api_key: Option<String>,
     /// Pause between NVD pages (NVD asks for 6 s without a key).
     pub nvd_delay: Duration,
+    /// OSV bucket base: `{base}/{ecosystem}/all.zip`; `None` skips OSV.
+    pub osv_base: Option<String>,
+    /// OSV ecosystems to fetch.
+    pub osv_ecosystems: Vec<String>,
 }
 
 impl Default for Sources {
@@ -48,6 +52,19 @@ impl Default for Sources {
             nvd_api: Some("https://services.nvd.nist.gov/rest/json/cves/2.0".into()),
             nvd_api_key: None,
             nvd_delay: Duration::from_secs(6),
+            osv_base: Some("https://osv-vulnerabilities.storage.googleapis.com".into()),
+            osv_ecosystems: [
+                "PyPI",
+                "npm",
+                "crates.io",
+                "Go",
+                "RubyGems",
+                "Packagist",
+                "NuGet",
+                "Maven",
+            ]
+            .map(String::from)
+            .to_vec(),
         }
     }
 }
@@ -178,6 +195,19 @@ pub async fn fetch_all(
         let f = format!("oval-definitions-{r}.xml.bz2");
         jobs.push((format!("{ob}/{f}"), dir.join("debian-oval").join(&f), true));
     }
+    let mut osv_zips = Vec::new();
+    if let Some(base) = &src.osv_base {
+        for eco in &src.osv_ecosystems {
+            let folder = dir.join(format!("osv-{}", eco.to_ascii_lowercase()));
+            let zip = folder.join("all.zip");
+            jobs.push((
+                format!("{}/{eco}/all.zip", base.trim_end_matches('/')),
+                zip.clone(),
+                false,
+            ));
+            osv_zips.push((zip, folder));
+        }
+    }
     let mut done = Vec::new();
     let results: Vec<_> = futures_util::stream::iter(jobs)
         .map(|(url, dest, optional)| {
@@ -192,10 +222,53 @@ pub async fn fetch_all(
         progress(&f);
         done.push(f);
     }
+    for (zip, folder) in osv_zips {
+        let z = zip.clone();
+        tokio::task::spawn_blocking(move || unzip_json(&z, &folder))
+            .await
+            .map_err(|e| FeedError::new("osv", e.to_string()))??;
+    }
     if let Some(api) = &src.nvd_api {
         done.extend(fetch_nvd(&client, api, src, &dir.join("nvd"), progress).await?);
     }
     Ok(done)
+}
+
+/// Most bytes taken from one advisory inside an OSV zip, and most entries.
+const OSV_ENTRY_MAX: u64 = 16 << 20;
+const OSV_ENTRIES_MAX: usize = 2_000_000;
+
+/// Unpacks the `*.json` advisories of an OSV `all.zip` next to it (flat, names sanitised).
+fn unzip_json(zip: &Path, into: &Path) -> Result<(), FeedError> {
+    use std::io::Read;
+    let bad = |m: String| FeedError::new("osv", format!("{}: {m}", zip.display()));
+    let f = std::fs::File::open(zip).map_err(|e| bad(e.to_string()))?;
+    let mut ar = ::zip::ZipArchive::new(std::io::BufReader::new(f))
+        .map_err(|e| bad(format!("not a zip archive: {e}")))?;
+    if ar.len() > OSV_ENTRIES_MAX {
+        return Err(bad(format!(
+            "{} entries, more than {OSV_ENTRIES_MAX}",
+            ar.len()
+        )));
+    }
+    for i in 0..ar.len() {
+        let mut e = ar.by_index(i).map_err(|e| bad(e.to_string()))?;
+        let full = e.name().map_err(|e| bad(e.to_string()))?.to_string();
+        let name = full.rsplit('/').next().unwrap_or("").to_string();
+        if !name.ends_with(".json") || name.starts_with('.') || !e.is_file() {
+            continue;
+        }
+        let mut buf = Vec::new();
+        (&mut e)
+            .take(OSV_ENTRY_MAX + 1)
+            .read_to_end(&mut buf)
+            .map_err(|e| bad(e.to_string()))?;
+        if buf.len() as u64 > OSV_ENTRY_MAX {
+            return Err(bad(format!("{name} expands beyond {OSV_ENTRY_MAX} bytes")));
+        }
+        std::fs::write(into.join(&name), buf).map_err(|e| bad(e.to_string()))?;
+    }
+    Ok(())
 }
 
 async fn fetch_nvd(

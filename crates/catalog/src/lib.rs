@@ -8,6 +8,7 @@
 pub mod apk;
 pub mod binary;
 pub mod dpkg;
+pub mod jar;
 pub mod lang;
 pub mod os;
 
@@ -37,6 +38,8 @@ pub enum PackageKind {
     PhpComposer,
     /// .NET NuGet package (deps.json).
     Dotnet,
+    /// Java archive (Maven coordinates `group:artifact` when known).
+    Java,
 }
 
 impl PackageKind {
@@ -70,14 +73,15 @@ pub struct Package {
 }
 
 /// What the catalogers need of a file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub enum Need {
     /// Nothing.
     Nothing,
     /// The whole content.
     Content,
-    /// Only what [`binary::extract`] finds in it (executables).
-    BinaryRecord,
+    /// Only the record an extractor makes of it: [`binary::extract`] for
+    /// executables, [`jar::extract`] for Java archives.
+    Extract(fn(&[u8]) -> Option<Vec<u8>>),
 }
 
 fn os_file(p: &str) -> bool {
@@ -101,8 +105,10 @@ pub fn need(path: &str, mode: u32, size: u64) -> Need {
     let p = path.trim_start_matches('/');
     if os_file(p) || lang::classify(p).is_some() {
         Need::Content
+    } else if jar::is_archive(p) {
+        Need::Extract(jar::extract)
     } else if mode & 0o111 != 0 && size >= 1024 {
-        Need::BinaryRecord
+        Need::Extract(binary::extract)
     } else {
         Need::Nothing
     }
@@ -193,7 +199,9 @@ fn language_packages(
         let Some((data, layer)) = files.read(p) else {
             continue;
         };
-        let found = if binary::is_record(data) {
+        let found = if jar::is_record(data) {
+            jar::parse(data, p, layer, &mut inv.warnings)
+        } else if binary::is_record(data) {
             binary::parse(data, p, layer, &mut inv.warnings)
         } else if let Some(kind) = lang::classify(p) {
             let dir = p.rsplit_once('/').map_or("", |x| x.0);

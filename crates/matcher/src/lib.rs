@@ -94,6 +94,7 @@ fn scheme(kind: PackageKind) -> Scheme {
         PackageKind::GoModule => Scheme::Go,
         PackageKind::Gem => Scheme::RubyGems,
         PackageKind::PhpComposer | PackageKind::Dotnet => Scheme::Generic,
+        PackageKind::Java => Scheme::Maven,
     }
 }
 
@@ -109,6 +110,7 @@ pub fn package_namespace(pkg: &Package, os_namespace: Option<&str>) -> Option<St
         PackageKind::Gem => "rubygems".into(),
         PackageKind::PhpComposer => "packagist".into(),
         PackageKind::Dotnet => "nuget".into(),
+        PackageKind::Java => "maven".into(),
     })
 }
 

@@ -8,7 +8,7 @@ use drydock_layers::LayerContents;
 
 /// Bumped whenever what a layer read keeps changes (catalogers' wanted files,
 /// `LayerContents` shape), so stale entries are simply not found.
-const CACHE_VERSION: &str = "v2";
+const CACHE_VERSION: &str = "v3";
 
 /// A directory of `<digest>.json.zst` files, one per layer read.
 #[derive(Debug, Clone)]

@@ -161,9 +161,7 @@ fn keep(e: &drydock_layers::EntryInfo) -> drydock_layers::Keep {
     match drydock_catalog::need(e.path, e.mode, e.size) {
         drydock_catalog::Need::Nothing => drydock_layers::Keep::No,
         drydock_catalog::Need::Content => drydock_layers::Keep::Content,
-        drydock_catalog::Need::BinaryRecord => {
-            drydock_layers::Keep::Extract(drydock_catalog::binary::extract)
-        }
+        drydock_catalog::Need::Extract(f) => drydock_layers::Keep::Extract(f),
     }
 }
 

@@ -209,3 +209,251 @@ mod tests {
         assert_eq!(generic("v2.1.0", "2.1.1").unwrap(), Less);
     }
 }
+
+/// Maven's `ComparableVersion` ordering (write-up of the algorithm in
+/// maven-artifact): dotted/dashed items, digit-letter transitions split items,
+/// qualifiers ordered `alpha < beta < milestone < rc = cr < snapshot < "" = ga =
+/// final = release < sp`, unknown qualifiers after those (lexically), trailing
+/// zero/empty items ignored.
+pub fn maven(a: &str, b: &str) -> Result<Ordering, VersionError> {
+    if a.trim().is_empty() || b.trim().is_empty() {
+        return Err(err(
+            "maven",
+            if a.trim().is_empty() { a } else { b },
+            "empty version",
+        ));
+    }
+    Ok(maven_parse(a).cmp_item(Some(&maven_parse(b))))
+}
+
+#[derive(Debug, Clone)]
+enum MItem {
+    Int(u128),
+    Str(String),
+    List(Vec<MItem>),
+}
+
+fn qualifier_key(q: &str) -> String {
+    const ORDER: [&str; 7] = ["alpha", "beta", "milestone", "rc", "snapshot", "", "sp"];
+    match ORDER.iter().position(|x| *x == q) {
+        Some(i) => i.to_string(),
+        None => format!("{}-{q}", ORDER.len()),
+    }
+}
+
+fn string_item(s: &str, followed_by_digit: bool) -> MItem {
+    let s = if followed_by_digit && s.len() == 1 {
+        match s {
+            "a" => "alpha",
+            "b" => "beta",
+            "m" => "milestone",
+            x => x,
+        }
+    } else {
+        s
+    };
+    MItem::Str(match s {
+        "ga" | "final" | "release" => String::new(),
+        "cr" => "rc".into(),
+        x => x.to_string(),
+    })
+}
+
+fn parse_item(digit: bool, s: &str) -> MItem {
+    if digit {
+        MItem::Int(
+            s.trim_start_matches('0')
+                .parse()
+                .unwrap_or(if s.chars().all(|c| c == '0') {
+                    0
+                } else {
+                    u128::MAX
+                }),
+        )
+    } else {
+        string_item(s, false)
+    }
+}
+
+impl MItem {
+    fn is_null(&self) -> bool {
+        match self {
+            MItem::Int(n) => *n == 0,
+            MItem::Str(s) => s.is_empty(),
+            MItem::List(l) => l.is_empty(),
+        }
+    }
+
+    fn cmp_item(&self, other: Option<&MItem>) -> Ordering {
+        use MItem::*;
+        match (self, other) {
+            (Int(n), None) => {
+                if *n == 0 {
+                    Ordering::Equal
+                } else {
+                    Ordering::Greater
+                }
+            }
+            (Int(a), Some(Int(b))) => a.cmp(b),
+            (Int(_), Some(_)) => Ordering::Greater,
+            (Str(s), None) => qualifier_key(s).cmp(&qualifier_key("")),
+            (Str(_), Some(Int(_))) => Ordering::Less,
+            (Str(a), Some(Str(b))) => qualifier_key(a).cmp(&qualifier_key(b)),
+            (Str(_), Some(List(_))) => Ordering::Less,
+            (List(l), None) => l.first().map_or(Ordering::Equal, |f| f.cmp_item(None)),
+            (List(_), Some(Int(_))) => Ordering::Less,
+            (List(_), Some(Str(_))) => Ordering::Greater,
+            (List(a), Some(List(b))) => {
+                for i in 0..a.len().max(b.len()) {
+                    let o = match (a.get(i), b.get(i)) {
+                        (None, Some(r)) => r.cmp_item(None).reverse(),
+                        (Some(l), r) => l.cmp_item(r),
+                        (None, None) => Ordering::Equal,
+                    };
+                    if o != Ordering::Equal {
+                        return o;
+                    }
+                }
+                Ordering::Equal
+            }
+        }
+    }
+}
+
+/// Drops null items (0, "", empty list) from the end, looking past trailing
+/// sublists: `2.0.a` is `[2, ["a"]]`, as in Maven.
+fn normalize(list: &mut Vec<MItem>) {
+    let mut i = list.len();
+    while i > 0 {
+        i -= 1;
+        if list[i].is_null() {
+            list.remove(i);
+        } else if !matches!(list[i], MItem::List(_)) {
+            break;
+        }
+    }
+}
+
+fn maven_parse(v: &str) -> MItem {
+    let v = v.trim().to_ascii_lowercase();
+    let chars: Vec<char> = v.chars().collect();
+    // A stack of lists; each new sublist is pushed into its parent when closed.
+    let mut stack: Vec<Vec<MItem>> = vec![Vec::new()];
+    let mut digit = false;
+    let mut start = 0;
+    let close_all = |stack: &mut Vec<Vec<MItem>>| {
+        while stack.len() > 1 {
+            let mut l = stack.pop().unwrap_or_default();
+            normalize(&mut l);
+            if let Some(parent) = stack.last_mut() {
+                parent.push(MItem::List(l));
+            }
+        }
+        let mut root = stack.pop().unwrap_or_default();
+        normalize(&mut root);
+        MItem::List(root)
+    };
+    let s = |a: usize, b: usize| chars[a..b].iter().collect::<String>();
+    for (i, &c) in chars.iter().enumerate() {
+        let top = stack.len() - 1;
+        if c == '.' || c == '-' {
+            let item = if i == start {
+                MItem::Int(0)
+            } else {
+                parse_item(digit, &s(start, i))
+            };
+            stack[top].push(item);
+            start = i + 1;
+            if c == '-' {
+                stack.push(Vec::new());
+            }
+        } else if c.is_ascii_digit() {
+            if !digit && i > start {
+                stack[top].push(string_item(&s(start, i), true));
+                start = i;
+                stack.push(Vec::new());
+            }
+            digit = true;
+        } else {
+            if digit && i > start {
+                stack[top].push(parse_item(true, &s(start, i)));
+                start = i;
+                stack.push(Vec::new());
+            }
+            digit = false;
+        }
+    }
+    if chars.len() > start {
+        // Maven: "treat .X as -X for any string qualifier X" (1.0.0.X1 < 1.0.0-X2).
+        if !digit && !stack[stack.len() - 1].is_empty() {
+            stack.push(Vec::new());
+        }
+        let top = stack.len() - 1;
+        stack[top].push(parse_item(digit, &s(start, chars.len())));
+    }
+    close_all(&mut stack)
+}
+
+#[cfg(test)]
+mod maven_tests {
+    use super::maven;
+    use std::cmp::Ordering::*;
+
+    /// Orderings from Maven's ComparableVersionTest (checkVersionsOrder / checkVersionsEqual).
+    #[test]
+    fn comparable_version_vectors() {
+        let ordered = [
+            "1-alpha2snapshot",
+            "1-alpha2",
+            "1-alpha-123",
+            "1-beta-2",
+            "1-beta123",
+            "1-m2",
+            "1-m11",
+            "1-rc",
+            "1-cr2",
+            "1-rc123",
+            "1-SNAPSHOT",
+            "1",
+            "1-sp",
+            "1-sp2",
+            "1-sp123",
+            "1-abc",
+            "1-def",
+            "1-pom-1",
+            "1-1-snapshot",
+            "1-1",
+            "1-2",
+            "1-123",
+        ];
+        for w in ordered.windows(2) {
+            assert_eq!(maven(w[0], w[1]).unwrap(), Less, "{} < {}", w[0], w[1]);
+            assert_eq!(maven(w[1], w[0]).unwrap(), Greater, "{} > {}", w[1], w[0]);
+        }
+        let ordered2 = [
+            "2.0", "2.0.a", "2-1", "2.0.2", "2.0.123", "2.1.0", "2.1-a", "2.1b", "2.1-c", "2.1-1",
+            "2.1.0.1", "2.2", "2.123", "11.a2", "11.a11", "11.b2", "11.b11", "11.m2", "11.m11",
+            "11", "11.a", "11b", "11c", "11m",
+        ];
+        for w in ordered2.windows(2) {
+            assert_eq!(maven(w[0], w[1]).unwrap(), Less, "{} < {}", w[0], w[1]);
+        }
+        for (a, b) in [
+            ("1", "1.0"),
+            ("1", "1.0.0"),
+            ("1-ga", "1"),
+            ("1-final", "1"),
+            ("1-release", "1"),
+            ("1-cr", "1-rc"),
+            ("1a1", "1-alpha-1"),
+            ("1b2", "1-beta-2"),
+            ("1m3", "1-milestone-3"),
+            ("1X", "1x"),
+            ("1A", "1a"),
+        ] {
+            assert_eq!(maven(a, b).unwrap(), Equal, "{a} == {b}");
+        }
+        assert_eq!(maven("2.14.1", "2.15.0").unwrap(), Less);
+        assert_eq!(maven("2.0-beta9", "2.0").unwrap(), Less);
+    }
+}

@@ -29,6 +29,8 @@ pub enum Scheme {
     RubyGems,
     /// Dotted numeric with pre-release letters (Composer, NuGet).
     Generic,
+    /// Maven `ComparableVersion`.
+    Maven,
 }
 
 /// A version string that the scheme rejects.
@@ -60,6 +62,7 @@ impl Scheme {
             Scheme::Go => lang::go(a, b),
             Scheme::RubyGems => lang::rubygems(a, b),
             Scheme::Generic => lang::generic(a, b),
+            Scheme::Maven => lang::maven(a, b),
         }
     }
 
@@ -74,6 +77,7 @@ impl Scheme {
             Scheme::Go => "Go module",
             Scheme::RubyGems => "RubyGems",
             Scheme::Generic => "dotted",
+            Scheme::Maven => "Maven",
         }
     }
 }

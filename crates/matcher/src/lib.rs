@@ -189,6 +189,42 @@ fn affected(
                 })
             })
         }
+        FixState::GemRequirements {
+            patched,
+            unaffected,
+        } => {
+            let sat = |reqs: &[String]| -> Result<bool, drydock_version::VersionError> {
+                for r in reqs {
+                    if drydock_version::lang::rubygems_satisfies(version, r)? {
+                        return Ok(true);
+                    }
+                }
+                Ok(false)
+            };
+            if sat(patched)? || sat(unaffected)? {
+                None
+            } else {
+                // The lowest patched version above the installed one: the `>=` bound
+                // of each requirement (else its `~>` bound).
+                let mut fix: Option<String> = None;
+                for r in patched {
+                    let cons: Vec<&str> = r.split(',').map(str::trim).collect();
+                    let bound = cons
+                        .iter()
+                        .find_map(|c| c.strip_prefix(">="))
+                        .or_else(|| cons.iter().find_map(|c| c.strip_prefix("~>")))
+                        .map(|v| v.trim().to_string());
+                    if let Some(b) = bound {
+                        if lt(version, &b)?
+                            && fix.as_ref().is_none_or(|f| lt(&b, f).unwrap_or(false))
+                        {
+                            fix = Some(b);
+                        }
+                    }
+                }
+                Some(fix)
+            }
+        }
         _ => Some(None),
     })
 }
@@ -272,6 +308,7 @@ pub fn match_packages(
                     "{cmp_label} in an affected range with no fix ({order} ordering) per {} {}",
                     adv.source, adv.id
                 ),
+                (FixState::GemRequirements { patched, .. }, _) => format!("{cmp_label} meets none of the patched requirements {patched:?} ({order} ordering) per {} {}", adv.source, adv.id),
                 (FixState::NpmRange { vulnerable, .. }, _) => format!(
                     "{cmp_label} satisfies vulnerable range {vulnerable:?} per {} {}",
                     adv.source, adv.id

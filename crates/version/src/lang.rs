@@ -141,6 +141,51 @@ pub fn rubygems(a: &str, b: &str) -> Result<Ordering, VersionError> {
     Ok(Ordering::Equal)
 }
 
+/// True when `version` meets a RubyGems requirement such as `~> 2.2.6, >= 2.2.6.2`
+/// (every comma-separated constraint must hold; `~>` is the pessimistic operator).
+pub fn rubygems_satisfies(version: &str, requirement: &str) -> Result<bool, VersionError> {
+    for c in requirement.split(',') {
+        let c = c.trim();
+        let (op, v) = ["~>", ">=", "<=", "!=", ">", "<", "="]
+            .iter()
+            .find_map(|op| c.strip_prefix(op).map(|rest| (*op, rest.trim())))
+            .unwrap_or(("=", c));
+        let o = rubygems(version, v)?;
+        let ok = match op {
+            "~>" => o != Ordering::Less && rubygems(version, &bump(v))? == Ordering::Less,
+            ">=" => o != Ordering::Less,
+            "<=" => o != Ordering::Greater,
+            "!=" => o != Ordering::Equal,
+            ">" => o == Ordering::Greater,
+            "<" => o == Ordering::Less,
+            _ => o == Ordering::Equal,
+        };
+        if !ok {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// `Gem::Version#bump`: drop pre-release parts and the last segment, increment the new last.
+fn bump(v: &str) -> String {
+    let mut segs: Vec<&str> = v.split('.').collect();
+    while segs.len() > 1
+        && segs
+            .last()
+            .is_some_and(|s| !s.chars().all(|c| c.is_ascii_digit()))
+    {
+        segs.pop();
+    }
+    if segs.len() > 1 {
+        segs.pop();
+    }
+    let last = segs.pop().and_then(|s| s.parse::<u64>().ok()).unwrap_or(0) + 1;
+    let mut out: Vec<String> = segs.iter().map(|s| s.to_string()).collect();
+    out.push(last.to_string());
+    out.join(".")
+}
+
 /// Dotted numeric ordering with pre-release letters (Composer, NuGet): the same
 /// segment rules as RubyGems after dropping a leading `v`.
 pub fn generic(a: &str, b: &str) -> Result<Ordering, VersionError> {
@@ -207,6 +252,12 @@ mod tests {
             assert_eq!(rubygems(a, b).unwrap(), o, "{a} {b}");
         }
         assert_eq!(generic("v2.1.0", "2.1.1").unwrap(), Less);
+        assert!(rubygems_satisfies("2.2.6.2", "~> 2.2.6, >= 2.2.6.2").unwrap());
+        assert!(!rubygems_satisfies("2.3.0", "~> 2.2.6").unwrap());
+        assert!(rubygems_satisfies("2.9", "~> 2.2").unwrap());
+        assert!(!rubygems_satisfies("3.0", "~> 2.2").unwrap());
+        assert!(rubygems_satisfies("3.0.4.1", ">= 3.0.4.1").unwrap());
+        assert!(!rubygems_satisfies("2.2.3", ">= 3.0.4.1").unwrap());
     }
 }
 

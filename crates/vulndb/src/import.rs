@@ -222,6 +222,30 @@ pub fn import_dir(dir: &Path) -> Result<Db, FeedError> {
                 db.add_cvss(&id, c);
             }
             feeds.push(f);
+        } else if name == "rubysec" {
+            let mut f = Feed::new("rubysec", &root);
+            let gem_file = |p: &&PathBuf| {
+                p.extension().is_some_and(|e| e == "yml")
+                    && p.parent()
+                        .and_then(Path::parent)
+                        .is_some_and(|d| fname(d) == "gems")
+            };
+            let mut cvss = Vec::new();
+            parse_files(
+                &mut f,
+                files.iter().filter(gem_file),
+                &mut db.warnings,
+                &mut records,
+                |_, b| {
+                    let parsed = osv::parse_rubysec(b)?;
+                    cvss.extend(parsed.cvss);
+                    Ok((parsed.records, parsed.warnings))
+                },
+            );
+            for (id, c) in cvss {
+                db.add_cvss(&id, c);
+            }
+            feeds.push(f);
         } else if name.contains("nodejs-security-wg") {
             let mut f = Feed::new("nodejs-security-wg", &root);
             let npm_file = |p: &&PathBuf| {

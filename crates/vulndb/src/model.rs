@@ -101,6 +101,14 @@ pub enum FixState {
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         versions: Vec<String>,
     },
+    /// Affected unless a patched or unaffected RubyGems requirement holds (RubySec).
+    GemRequirements {
+        /// `patched_versions`, e.g. `~> 2.2.6.2`, `>= 3.0.4.1`.
+        patched: Vec<String>,
+        /// `unaffected_versions`, e.g. `< 2.0`.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        unaffected: Vec<String>,
+    },
     /// Affected when the version satisfies an npm semver range (nodejs security-wg).
     NpmRange {
         /// `vulnerable_versions`, e.g. `<4.17.5`.
@@ -141,6 +149,8 @@ impl FixState {
                 "fixed"
             }
             FixState::Ranges { .. } => "affected",
+            FixState::GemRequirements { patched, .. } if !patched.is_empty() => "fixed",
+            FixState::GemRequirements { .. } => "affected",
             FixState::NpmRange {
                 patched: Some(_), ..
             } => "fixed",

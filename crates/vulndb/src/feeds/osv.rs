@@ -317,6 +317,77 @@ pub fn parse_nodejs_wg(data: &[u8]) -> Result<Parsed, FeedError> {
     Ok(p)
 }
 
+#[derive(Deserialize)]
+struct RubySec {
+    gem: String,
+    #[serde(default)]
+    cve: Option<serde_json::Value>,
+    #[serde(default)]
+    ghsa: Option<String>,
+    #[serde(default)]
+    osvdb: Option<serde_json::Value>,
+    #[serde(default)]
+    title: Option<String>,
+    #[serde(default)]
+    cvss_v3: Option<f64>,
+    #[serde(default)]
+    patched_versions: Vec<String>,
+    #[serde(default)]
+    unaffected_versions: Vec<String>,
+}
+
+/// Parses one RubySec advisory (`gems/<gem>/<id>.yml`).
+pub fn parse_rubysec(data: &[u8]) -> Result<Parsed, FeedError> {
+    let a: RubySec = serde_norway::from_slice(data)
+        .map_err(|e| FeedError::new("rubysec", format!("not a RubySec advisory: {e}")))?;
+    let mut ids: Vec<String> = Vec::new();
+    if let Some(c) = a.cve.as_ref().and_then(value_str) {
+        ids.push(format!("CVE-{c}"));
+    }
+    if let Some(g) = a.ghsa.filter(|g| !g.is_empty()) {
+        ids.push(format!("GHSA-{g}"));
+    }
+    if let Some(o) = a.osvdb.as_ref().and_then(value_str) {
+        ids.push(format!("OSVDB-{o}"));
+    }
+    let mut p = Parsed::default();
+    if ids.is_empty() {
+        p.warnings.push(format!(
+            "rubysec {}: advisory without CVE, GHSA or OSVDB id; skipped",
+            a.gem
+        ));
+        return Ok(p);
+    }
+    let primary = ids.remove(0);
+    if let Some(score) = a.cvss_v3 {
+        p.cvss.push((
+            primary.clone(),
+            CvssInfo {
+                vector: String::new(),
+                score,
+                source: "rubysec".into(),
+                description: None,
+            },
+        ));
+    }
+    p.records.push((
+        "rubygems".into(),
+        Advisory {
+            id: primary,
+            aliases: ids,
+            package: a.gem,
+            state: FixState::GemRequirements {
+                patched: a.patched_versions,
+                unaffected: a.unaffected_versions,
+            },
+            vendor_severity: None,
+            source: "rubysec".into(),
+            title: a.title,
+        },
+    ));
+    Ok(p)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -348,6 +419,20 @@ mod tests {
     fn withdrawn_and_bad() {
         assert!(parse(br#"{"id":"X","withdrawn":"2020-01-01T00:00:00Z","affected":[{"package":{"ecosystem":"npm","name":"a"},"versions":["1"]}]}"#, false, "osv").unwrap().records.is_empty());
         assert!(parse(b"{", false, "osv").is_err());
+    }
+
+    #[test]
+    fn rubysec() {
+        let y = b"---\ngem: rack\ncve: 2022-44570\nghsa: 65f5-mfpf-vfhj\ntitle: t\ncvss_v3: 7.5\npatched_versions:\n  - \"~> 2.0.9.2\"\n  - \">= 3.0.4.1\"\nunaffected_versions:\n  - \"< 1.5\"\n";
+        let p = parse_rubysec(y).unwrap();
+        assert_eq!(p.records[0].1.id, "CVE-2022-44570");
+        assert_eq!(
+            p.records[0].1.aliases,
+            vec!["GHSA-65f5-mfpf-vfhj".to_string()]
+        );
+        assert!(
+            matches!(&p.records[0].1.state, FixState::GemRequirements { patched, unaffected } if patched.len() == 2 && unaffected.len() == 1)
+        );
     }
 
     #[test]

@@ -10,5 +10,8 @@ RUN_SYFT=1 bash "$DRYDOCK_SHARED/fixtures/build-fixtures.sh" > /tmp/drydock-fixt
   { tail -30 /tmp/drydock-fixtures.log >&2; exit 1; }
 echo "== python packaging + pyyaml (the independent PEP 440 evaluator in the tests)"
 python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore packaging pyyaml
+echo "== npm semver into target/npm-tools (the reference for npm range checks)"
+mkdir -p target/npm-tools
+(cd target/npm-tools && npm install --silent --no-audit --no-fund semver@7 > /dev/null)
 echo "== cargo test"
 cargo test --workspace --locked "$@"

@@ -6,6 +6,8 @@
 
 use std::collections::BTreeSet;
 
+use drydock_version::lang::pep503;
+
 use crate::{Package, PackageKind};
 
 fn pkg(kind: PackageKind, name: &str, version: &str, location: &str, layer: usize) -> Package {
@@ -107,24 +109,6 @@ pub fn catalog_file(
             Vec::new()
         }
     }
-}
-
-/// PEP 503 normalised name: lower case, runs of `-_.` become `-`.
-pub fn pep503(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    let mut sep = false;
-    for c in name.chars() {
-        if matches!(c, '-' | '_' | '.') {
-            sep = true;
-        } else {
-            if sep && !out.is_empty() {
-                out.push('-');
-            }
-            sep = false;
-            out.push(c.to_ascii_lowercase());
-        }
-    }
-    out
 }
 
 fn python(text: &str, path: &str, layer: usize) -> Result<Vec<Package>, String> {

@@ -14,6 +14,24 @@ fn err(scheme: &'static str, v: &str, reason: impl ToString) -> VersionError {
     }
 }
 
+/// PEP 503 normalised name: lower case, runs of `-_.` become `-`.
+pub fn pep503(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut sep = false;
+    for c in name.chars() {
+        if matches!(c, '-' | '_' | '.') {
+            sep = true;
+        } else {
+            if sep && !out.is_empty() {
+                out.push('-');
+            }
+            sep = false;
+            out.push(c.to_ascii_lowercase());
+        }
+    }
+    out
+}
+
 /// PEP 440 (PyPI), via `pep440_rs`.
 pub fn pep440(a: &str, b: &str) -> Result<Ordering, VersionError> {
     let pa = pep440_rs::Version::from_str(a.trim()).map_err(|e| err("pep440", a, e))?;

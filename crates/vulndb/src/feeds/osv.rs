@@ -28,22 +28,7 @@ pub fn ecosystem_namespace(eco: &str) -> Option<&'static str> {
 /// How a package name is keyed in a namespace (PyPI: PEP 503; NuGet/Packagist: lower case).
 pub fn package_key(namespace: &str, name: &str) -> String {
     match namespace {
-        "pypi" => {
-            let mut out = String::new();
-            let mut sep = false;
-            for c in name.chars() {
-                if matches!(c, '-' | '_' | '.') {
-                    sep = true;
-                } else {
-                    if sep && !out.is_empty() {
-                        out.push('-');
-                    }
-                    sep = false;
-                    out.push(c.to_ascii_lowercase());
-                }
-            }
-            out
-        }
+        "pypi" => drydock_version::lang::pep503(name),
         "nuget" | "packagist" => name.to_ascii_lowercase(),
         _ => name.to_string(),
     }

@@ -23,53 +23,31 @@ pub enum Command {
     Status,
 }
 
+/// `db update` flags; an unset URL or list keeps the upstream default of
+/// [`Sources::default`], the one place those defaults live (README lists them).
 #[derive(clap::Args)]
 pub struct UpdateArgs {
-    /// Alpine secdb base URL.
-    #[arg(
-        long,
-        env = "DRYDOCK_ALPINE_SECDB_URL",
-        default_value = "https://secdb.alpinelinux.org"
-    )]
-    alpine_url: String,
+    /// Alpine secdb base URL [default: https://secdb.alpinelinux.org]
+    #[arg(long, env = "DRYDOCK_ALPINE_SECDB_URL")]
+    alpine_url: Option<String>,
     /// Alpine branches to fetch (comma-separated) [default: v3.2..v3.22,edge]
     #[arg(long, value_delimiter = ',')]
     alpine_branches: Vec<String>,
-    /// Debian security tracker JSON URL.
-    #[arg(
-        long,
-        env = "DRYDOCK_DEBIAN_TRACKER_URL",
-        default_value = "https://security-tracker.debian.org/tracker/data/json"
-    )]
-    debian_tracker_url: String,
-    /// Base of the tracker's data/ folder (DSA/list, DLA/list).
-    #[arg(
-        long,
-        env = "DRYDOCK_DEBIAN_LISTS_URL",
-        default_value = "https://salsa.debian.org/security-tracker-team/security-tracker/-/raw/master/data"
-    )]
-    debian_lists_url: String,
-    /// Debian OVAL base URL.
-    #[arg(
-        long,
-        env = "DRYDOCK_DEBIAN_OVAL_URL",
-        default_value = "https://www.debian.org/security/oval"
-    )]
-    debian_oval_url: String,
-    /// Debian releases to fetch OVAL for (comma-separated).
-    #[arg(
-        long,
-        value_delimiter = ',',
-        default_value = "buster,bullseye,bookworm,trixie"
-    )]
+    /// Debian security tracker JSON URL [default: https://security-tracker.debian.org/tracker/data/json]
+    #[arg(long, env = "DRYDOCK_DEBIAN_TRACKER_URL")]
+    debian_tracker_url: Option<String>,
+    /// Base of the tracker's data/ folder with DSA/list and DLA/list [default: salsa.debian.org's security-tracker raw data]
+    #[arg(long, env = "DRYDOCK_DEBIAN_LISTS_URL")]
+    debian_lists_url: Option<String>,
+    /// Debian OVAL base URL [default: https://www.debian.org/security/oval]
+    #[arg(long, env = "DRYDOCK_DEBIAN_OVAL_URL")]
+    debian_oval_url: Option<String>,
+    /// Debian releases to fetch OVAL for (comma-separated) [default: buster,bullseye,bookworm,trixie]
+    #[arg(long, value_delimiter = ',')]
     debian_oval_releases: Vec<String>,
-    /// NVD CVE API 2.0 URL.
-    #[arg(
-        long,
-        env = "DRYDOCK_NVD_URL",
-        default_value = "https://services.nvd.nist.gov/rest/json/cves/2.0"
-    )]
-    nvd_url: String,
+    /// NVD CVE API 2.0 URL [default: https://services.nvd.nist.gov/rest/json/cves/2.0]
+    #[arg(long, env = "DRYDOCK_NVD_URL")]
+    nvd_url: Option<String>,
     /// NVD API key (faster paging).
     #[arg(long, env = "NVD_API_KEY", hide_env_values = true)]
     nvd_api_key: Option<String>,
@@ -79,19 +57,11 @@ pub struct UpdateArgs {
     /// Skip NVD (CVSS scores then come from the other feeds only).
     #[arg(long)]
     no_nvd: bool,
-    /// OSV bucket base URL ({base}/{ecosystem}/all.zip).
-    #[arg(
-        long,
-        env = "DRYDOCK_OSV_URL",
-        default_value = "https://osv-vulnerabilities.storage.googleapis.com"
-    )]
-    osv_url: String,
-    /// OSV ecosystems to fetch (comma-separated).
-    #[arg(
-        long,
-        value_delimiter = ',',
-        default_value = "PyPI,npm,crates.io,Go,RubyGems,Packagist,NuGet,Maven"
-    )]
+    /// OSV bucket base URL, {base}/{ecosystem}/all.zip [default: https://osv-vulnerabilities.storage.googleapis.com]
+    #[arg(long, env = "DRYDOCK_OSV_URL")]
+    osv_url: Option<String>,
+    /// OSV ecosystems to fetch (comma-separated) [default: PyPI,npm,crates.io,Go,RubyGems,Packagist,NuGet,Maven]
+    #[arg(long, value_delimiter = ',')]
     osv_ecosystems: Vec<String>,
     /// Skip OSV (language package advisories).
     #[arg(long)]
@@ -99,6 +69,48 @@ pub struct UpdateArgs {
     /// Keep the downloaded feed files in this directory.
     #[arg(long)]
     keep: Option<PathBuf>,
+}
+
+impl UpdateArgs {
+    /// The upstream defaults with the flags applied.
+    fn sources(&self) -> Sources {
+        let mut src = Sources::default();
+        let set = |field: &mut String, v: &Option<String>| {
+            if let Some(v) = v {
+                field.clone_from(v);
+            }
+        };
+        set(&mut src.alpine_base, &self.alpine_url);
+        set(&mut src.debian_tracker_json, &self.debian_tracker_url);
+        set(&mut src.debian_lists_base, &self.debian_lists_url);
+        set(&mut src.debian_oval_base, &self.debian_oval_url);
+        let list = |field: &mut Vec<String>, v: &Vec<String>| {
+            if !v.is_empty() {
+                field.clone_from(v);
+            }
+        };
+        list(&mut src.alpine_branches, &self.alpine_branches);
+        list(&mut src.debian_oval_releases, &self.debian_oval_releases);
+        list(&mut src.osv_ecosystems, &self.osv_ecosystems);
+        if let (Some(api), Some(url)) = (src.nvd_api.as_mut(), &self.nvd_url) {
+            api.clone_from(url);
+        }
+        if self.no_nvd {
+            src.nvd_api = None;
+        }
+        if let (Some(base), Some(url)) = (src.osv_base.as_mut(), &self.osv_url) {
+            base.clone_from(url);
+        }
+        if self.no_osv {
+            src.osv_base = None;
+        }
+        src.nvd_api_key.clone_from(&self.nvd_api_key);
+        let delay = self
+            .nvd_delay
+            .unwrap_or(if self.nvd_api_key.is_some() { 0.6 } else { 6.0 });
+        src.nvd_delay = Duration::from_secs_f64(delay);
+        src
+    }
 }
 
 fn build(dir: &Path, db_dir: &Path) -> anyhow::Result<()> {
@@ -140,26 +152,7 @@ pub async fn run(cmd: Command, db_dir: &Path) -> anyhow::Result<ExitCode> {
             tokio::task::spawn_blocking(move || build(&dir, &db_dir)).await??;
         }
         Command::Update(a) => {
-            let a = *a;
-            let mut src = Sources {
-                alpine_base: a.alpine_url,
-                debian_tracker_json: a.debian_tracker_url,
-                debian_lists_base: a.debian_lists_url,
-                debian_oval_base: a.debian_oval_url,
-                debian_oval_releases: a.debian_oval_releases,
-                nvd_api: (!a.no_nvd).then_some(a.nvd_url),
-                nvd_delay: Duration::from_secs_f64(
-                    a.nvd_delay
-                        .unwrap_or(if a.nvd_api_key.is_some() { 0.6 } else { 6.0 }),
-                ),
-                nvd_api_key: a.nvd_api_key,
-                osv_base: (!a.no_osv).then_some(a.osv_url),
-                osv_ecosystems: a.osv_ecosystems,
-                ..Sources::default()
-            };
-            if !a.alpine_branches.is_empty() {
-                src.alpine_branches = a.alpine_branches;
-            }
+            let src = a.sources();
             let tmp;
             let dir = match &a.keep {
                 Some(k) => k.clone(),

@@ -110,16 +110,7 @@ pub fn is_record(data: &[u8]) -> bool {
 
 /// Packages from an [`extract`] record found at `path`.
 pub fn parse(data: &[u8], path: &str, layer: usize, warnings: &mut Vec<String>) -> Vec<Package> {
-    let pkg = |kind, name: &str, version: &str| Package {
-        name: name.to_string(),
-        version: version.to_string(),
-        source_name: name.to_string(),
-        source_version: version.to_string(),
-        arch: String::new(),
-        kind,
-        location: format!("/{path}"),
-        layer: Some(layer),
-    };
+    let pkg = |kind, name: &str, version: &str| Package::new(kind, name, version, path, layer);
     if let Some(rest) = data.strip_prefix(GO_TAG) {
         let Some(nul) = rest.iter().position(|&c| c == 0) else {
             return Vec::new();

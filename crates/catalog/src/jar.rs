@@ -172,35 +172,16 @@ pub fn parse(data: &[u8], path: &str, layer: usize, warnings: &mut Vec<String>) 
     let Ok(rec) = serde_json::from_slice::<Record>(json) else {
         return Vec::new();
     };
-    let fix = |p: &str| format!("/{path}{p}");
-    warnings.extend(rec.warnings.iter().map(|w| fix(w)));
+    warnings.extend(rec.warnings.iter().map(|w| format!("/{path}{w}")));
     let mut out: Vec<Package> = rec
         .packages
         .iter()
-        .map(|(n, v, loc)| Package {
-            name: n.clone(),
-            version: v.clone(),
-            source_name: n.clone(),
-            source_version: v.clone(),
-            arch: String::new(),
-            kind: PackageKind::Java,
-            location: fix(loc),
-            layer: Some(layer),
-        })
+        .map(|(n, v, loc)| Package::new(PackageKind::Java, n, v, &format!("{path}{loc}"), layer))
         .collect();
     // The archive's own name is the last fallback, known only here.
     if out.is_empty() {
         if let Some((n, v)) = from_file_name(path) {
-            out.push(Package {
-                name: n.clone(),
-                version: v.clone(),
-                source_name: n,
-                source_version: v,
-                arch: String::new(),
-                kind: PackageKind::Java,
-                location: format!("/{path}"),
-                layer: Some(layer),
-            });
+            out.push(Package::new(PackageKind::Java, &n, &v, path, layer));
         }
     }
     out

@@ -10,19 +10,6 @@ use drydock_version::lang::pep503;
 
 use crate::{Package, PackageKind};
 
-fn pkg(kind: PackageKind, name: &str, version: &str, location: &str, layer: usize) -> Package {
-    Package {
-        name: name.to_string(),
-        version: version.to_string(),
-        source_name: name.to_string(),
-        source_version: version.to_string(),
-        arch: String::new(),
-        kind,
-        location: format!("/{location}"),
-        layer: Some(layer),
-    }
-}
-
 /// Which language file a path is, if any.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LangFile {
@@ -125,9 +112,13 @@ fn python(text: &str, path: &str, layer: usize) -> Result<Vec<Package>, String> 
         }
     }
     match (name, version) {
-        (Some(n), Some(v)) if !n.is_empty() && !v.is_empty() => {
-            Ok(vec![pkg(PackageKind::Python, &pep503(&n), &v, path, layer)])
-        }
+        (Some(n), Some(v)) if !n.is_empty() && !v.is_empty() => Ok(vec![Package::new(
+            PackageKind::Python,
+            &pep503(&n),
+            &v,
+            path,
+            layer,
+        )]),
         _ => Err("Python metadata without Name and Version".into()),
     }
 }
@@ -141,7 +132,7 @@ fn node_package_json(data: &[u8], path: &str, layer: usize) -> Result<Vec<Packag
     let (Some(n), Some(ver)) = (v["name"].as_str(), v["version"].as_str()) else {
         return Err("package.json without name and version".into());
     };
-    Ok(vec![pkg(PackageKind::Npm, n, ver, path, layer)])
+    Ok(vec![Package::new(PackageKind::Npm, n, ver, path, layer)])
 }
 
 fn npm_lock(data: &[u8], path: &str, layer: usize) -> Result<Vec<Package>, String> {
@@ -183,7 +174,7 @@ fn npm_lock(data: &[u8], path: &str, layer: usize) -> Result<Vec<Package>, Strin
     }
     Ok(out
         .into_iter()
-        .map(|(n, v)| pkg(PackageKind::Npm, &n, &v, path, layer))
+        .map(|(n, v)| Package::new(PackageKind::Npm, &n, &v, path, layer))
         .collect())
 }
 
@@ -214,7 +205,7 @@ fn yarn_lock(text: &str, path: &str, layer: usize) -> Result<Vec<Package>, Strin
     }
     Ok(out
         .into_iter()
-        .map(|(n, v)| pkg(PackageKind::Npm, &n, &v, path, layer))
+        .map(|(n, v)| Package::new(PackageKind::Npm, &n, &v, path, layer))
         .collect())
 }
 
@@ -251,7 +242,7 @@ fn pnpm_lock(text: &str, path: &str, layer: usize) -> Result<Vec<Package>, Strin
     }
     Ok(out
         .into_iter()
-        .map(|(n, v)| pkg(PackageKind::Npm, &n, &v, path, layer))
+        .map(|(n, v)| Package::new(PackageKind::Npm, &n, &v, path, layer))
         .collect())
 }
 
@@ -261,7 +252,7 @@ fn cargo_lock(text: &str, path: &str, layer: usize) -> Result<Vec<Package>, Stri
         .packages
         .iter()
         .map(|p| {
-            pkg(
+            Package::new(
                 PackageKind::RustCrate,
                 p.name.as_str(),
                 &p.version.to_string(),
@@ -289,7 +280,7 @@ fn gemspec(text: &str, path: &str, layer: usize) -> Result<Vec<Package>, String>
         })
     };
     match (field("name"), field("version")) {
-        (Some(n), Some(v)) => Ok(vec![pkg(PackageKind::Gem, &n, &v, path, layer)]),
+        (Some(n), Some(v)) => Ok(vec![Package::new(PackageKind::Gem, &n, &v, path, layer)]),
         _ => Err("gemspec without name and version".into()),
     }
 }
@@ -303,7 +294,7 @@ fn composer(data: &[u8], path: &str, layer: usize) -> Result<Vec<Package>, Strin
     Ok(list
         .iter()
         .filter_map(|p| {
-            Some(pkg(
+            Some(Package::new(
                 PackageKind::PhpComposer,
                 p["name"].as_str()?,
                 p["version"].as_str()?.trim_start_matches('v'),
@@ -323,7 +314,7 @@ fn dotnet_deps(data: &[u8], path: &str, layer: usize) -> Result<Vec<Package>, St
         .iter()
         .filter(|(_, l)| l["type"] == "package")
         .filter_map(|(k, _)| k.split_once('/'))
-        .map(|(n, ver)| pkg(PackageKind::Dotnet, n, ver, path, layer))
+        .map(|(n, ver)| Package::new(PackageKind::Dotnet, n, ver, path, layer))
         .collect())
 }
 

@@ -72,6 +72,23 @@ pub struct Package {
     pub layer: Option<usize>,
 }
 
+impl Package {
+    /// A language package: source name and version equal the package's own,
+    /// `location` is the image path (without the leading `/`) it was read from.
+    pub fn new(kind: PackageKind, name: &str, version: &str, location: &str, layer: usize) -> Self {
+        Package {
+            name: name.to_string(),
+            version: version.to_string(),
+            source_name: name.to_string(),
+            source_version: version.to_string(),
+            arch: String::new(),
+            kind,
+            location: format!("/{location}"),
+            layer: Some(layer),
+        }
+    }
+}
+
 /// What the catalogers need of a file.
 #[derive(Debug, Clone, Copy)]
 pub enum Need {

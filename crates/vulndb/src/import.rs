@@ -18,7 +18,7 @@ use std::fs;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
-use crate::feeds::{alpine, cvss, debian, osv, oval, Record};
+use crate::feeds::{alpine, cvss, debian, osv, oval, Parsed, Record};
 use crate::model::{Db, FeedInfo};
 use crate::FeedError;
 
@@ -50,9 +50,7 @@ fn rfc3339(t: time::OffsetDateTime) -> String {
 }
 
 struct Feed {
-    name: &'static str,
-    /// Reported name when it depends on the folder (`osv-pypi`, `osv-go`...).
-    name_override: Option<String>,
+    name: String,
     origin: PathBuf,
     records: usize,
     date: Option<String>,
@@ -60,10 +58,9 @@ struct Feed {
 }
 
 impl Feed {
-    fn new(name: &'static str, origin: &Path) -> Self {
+    fn new(name: &str, origin: &Path) -> Self {
         Feed {
-            name,
-            name_override: None,
+            name: name.to_string(),
             origin: origin.to_path_buf(),
             records: 0,
             date: None,
@@ -79,7 +76,7 @@ impl Feed {
     }
     fn info(self) -> FeedInfo {
         FeedInfo {
-            name: self.name_override.unwrap_or_else(|| self.name.to_string()),
+            name: self.name,
             origin: self.origin.display().to_string(),
             data_date: self.date.or(self.newest_mtime.map(rfc3339)),
             records: self.records,
@@ -103,9 +100,9 @@ fn read_maybe_bz2(p: &Path) -> Result<Box<dyn std::io::BufRead>, String> {
 fn parse_files<'a>(
     feed: &mut Feed,
     files: impl Iterator<Item = &'a PathBuf>,
-    warnings: &mut Vec<String>,
+    db: &mut Db,
     records: &mut Vec<Record>,
-    mut parse: impl FnMut(&Path, &[u8]) -> Result<(Vec<Record>, Vec<String>), FeedError>,
+    parse: impl Fn(&Path, &[u8]) -> Result<Parsed, FeedError>,
 ) {
     for p in files {
         feed.saw(p);
@@ -113,12 +110,15 @@ fn parse_files<'a>(
             .map_err(|e| e.to_string())
             .and_then(|b| parse(p, &b).map_err(|e| e.to_string()))
         {
-            Ok((recs, w)) => {
-                feed.records += recs.len();
-                warnings.extend(w);
-                records.extend(recs);
+            Ok(parsed) => {
+                feed.records += parsed.records.len();
+                db.warnings.extend(parsed.warnings);
+                records.extend(parsed.records);
+                for (id, c) in parsed.cvss {
+                    db.add_cvss(&id, c);
+                }
             }
-            Err(e) => warnings.push(format!("{}: {e}", p.display())),
+            Err(e) => db.warnings.push(format!("{}: {e}", p.display())),
         }
     }
 }
@@ -149,12 +149,12 @@ pub fn import_dir(dir: &Path) -> Result<Db, FeedError> {
             parse_files(
                 &mut f,
                 files.iter().filter(json),
-                &mut db.warnings,
+                &mut db,
                 &mut records,
                 |p, b| {
                     let branch = p.parent().map(&fname).unwrap_or_default();
                     let (ns, advs, w) = alpine::parse(b, &branch)?;
-                    Ok((advs.into_iter().map(|a| (ns.clone(), a)).collect(), w))
+                    Ok((advs.into_iter().map(|a| (ns.clone(), a)).collect(), w).into())
                 },
             );
             feeds.push(f);
@@ -163,9 +163,9 @@ pub fn import_dir(dir: &Path) -> Result<Db, FeedError> {
             parse_files(
                 &mut f,
                 files.iter().filter(json),
-                &mut db.warnings,
+                &mut db,
                 &mut records,
-                |_, b| debian::parse_tracker_json(b),
+                |_, b| debian::parse_tracker_json(b).map(Parsed::from),
             );
             feeds.push(f);
         } else if name.starts_with("debian-tracker-cve-json") {
@@ -175,9 +175,9 @@ pub fn import_dir(dir: &Path) -> Result<Db, FeedError> {
             parse_files(
                 &mut f,
                 files.iter().filter(cve_json),
-                &mut db.warnings,
+                &mut db,
                 &mut records,
-                |_, b| debian::parse_cve_list_json(b),
+                |_, b| debian::parse_cve_list_json(b).map(Parsed::from),
             );
             feeds.push(f);
         } else if (name.starts_with("osv-") && name != "osv-schema")
@@ -191,36 +191,19 @@ pub fn import_dir(dir: &Path) -> Result<Db, FeedError> {
             } else {
                 name.as_str()
             };
-            let mut f = Feed::new(
-                if name.starts_with("ghsa") {
-                    "ghsa"
-                } else {
-                    "osv"
-                },
-                &root,
-            );
-            f.name_override = Some(source.to_string());
+            let mut f = Feed::new(source, &root);
             let osv_file = |p: &&PathBuf| {
                 let n = fname(p);
                 (n.ends_with(".json") || n.ends_with(".yaml") || n.ends_with(".yml"))
                     && !n.starts_with('.')
             };
-            let mut cvss = Vec::new();
             parse_files(
                 &mut f,
                 files.iter().filter(osv_file),
-                &mut db.warnings,
+                &mut db,
                 &mut records,
-                |p, b| {
-                    let yaml = p.extension().is_none_or(|e| e != "json");
-                    let parsed = osv::parse(b, yaml, source)?;
-                    cvss.extend(parsed.cvss);
-                    Ok((parsed.records, parsed.warnings))
-                },
+                |p, b| osv::parse(b, p.extension().is_none_or(|e| e != "json"), source),
             );
-            for (id, c) in cvss {
-                db.add_cvss(&id, c);
-            }
             feeds.push(f);
         } else if name == "rubysec" {
             let mut f = Feed::new("rubysec", &root);
@@ -230,21 +213,13 @@ pub fn import_dir(dir: &Path) -> Result<Db, FeedError> {
                         .and_then(Path::parent)
                         .is_some_and(|d| fname(d) == "gems")
             };
-            let mut cvss = Vec::new();
             parse_files(
                 &mut f,
                 files.iter().filter(gem_file),
-                &mut db.warnings,
+                &mut db,
                 &mut records,
-                |_, b| {
-                    let parsed = osv::parse_rubysec(b)?;
-                    cvss.extend(parsed.cvss);
-                    Ok((parsed.records, parsed.warnings))
-                },
+                |_, b| osv::parse_rubysec(b),
             );
-            for (id, c) in cvss {
-                db.add_cvss(&id, c);
-            }
             feeds.push(f);
         } else if name.contains("nodejs-security-wg") {
             let mut f = Feed::new("nodejs-security-wg", &root);
@@ -252,21 +227,13 @@ pub fn import_dir(dir: &Path) -> Result<Db, FeedError> {
                 p.extension().is_some_and(|e| e == "json")
                     && p.parent().is_some_and(|d| fname(d) == "npm")
             };
-            let mut cvss = Vec::new();
             parse_files(
                 &mut f,
                 files.iter().filter(npm_file),
-                &mut db.warnings,
+                &mut db,
                 &mut records,
-                |_, b| {
-                    let parsed = osv::parse_nodejs_wg(b)?;
-                    cvss.extend(parsed.cvss);
-                    Ok((parsed.records, parsed.warnings))
-                },
+                |_, b| osv::parse_nodejs_wg(b),
             );
-            for (id, c) in cvss {
-                db.add_cvss(&id, c);
-            }
             feeds.push(f);
         } else if name == "debian-tracker" {
             for (kind, feed) in [("DSA", "debian-dsa"), ("DLA", "debian-dla")] {

@@ -9,6 +9,27 @@ pub mod oval;
 /// An advisory with the namespace it belongs to (`debian:12`, `alpine:v3.10`).
 pub type Record = (String, crate::model::Advisory);
 
+/// What one feed file yields.
+#[derive(Debug, Default)]
+pub struct Parsed {
+    /// Advisories with their namespace.
+    pub records: Vec<Record>,
+    /// CVSS the records carry themselves (keyed by advisory id).
+    pub cvss: Vec<(String, crate::model::CvssInfo)>,
+    /// Notes (skipped entries, GIT ranges ignored, unsupported ecosystems...).
+    pub warnings: Vec<String>,
+}
+
+impl From<(Vec<Record>, Vec<String>)> for Parsed {
+    fn from((records, warnings): (Vec<Record>, Vec<String>)) -> Self {
+        Parsed {
+            records,
+            cvss: Vec::new(),
+            warnings,
+        }
+    }
+}
+
 /// Debian release codename to the version number used in namespaces (`bookworm` -> `12`).
 pub fn debian_release_number(codename: &str) -> Option<&'static str> {
     Some(match codename {

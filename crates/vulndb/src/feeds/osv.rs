@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use super::Record;
+use super::Parsed;
 use crate::model::{Advisory, CvssInfo, FixState, Interval, Severity, VendorSeverity};
 use crate::FeedError;
 
@@ -84,17 +84,6 @@ struct Range {
     kind: String,
     #[serde(default)]
     events: Vec<BTreeMap<String, serde_json::Value>>,
-}
-
-/// What one OSV file yields.
-#[derive(Debug, Default)]
-pub struct Parsed {
-    /// Advisories with their namespace.
-    pub records: Vec<Record>,
-    /// CVSS carried by the record itself (keyed by the OSV id).
-    pub cvss: Vec<(String, CvssInfo)>,
-    /// Notes (GIT ranges ignored, unsupported ecosystems...).
-    pub warnings: Vec<String>,
 }
 
 fn value_str(v: &serde_json::Value) -> Option<String> {

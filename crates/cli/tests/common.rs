@@ -101,10 +101,40 @@ pub fn alpine_images(f: &Value) -> impl Iterator<Item = &Value> {
         .filter(|i| i["repository"].as_str().unwrap_or("").contains("alpine"))
 }
 
+/// The set of (name, version) of the report's packages of one kind (`deb`, `python`...).
+pub fn packages(report: &Value, kind: &str) -> std::collections::BTreeSet<(String, String)> {
+    report["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["kind"] == kind)
+        .map(|p| {
+            (
+                p["name"].as_str().unwrap().to_string(),
+                p["version"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Reads an HTTP/1.1 request head (up to the blank line); `None` if the peer hung up.
+pub async fn read_request_head(sock: &mut tokio::net::TcpStream) -> Option<String> {
+    use tokio::io::AsyncReadExt;
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+        match sock.read(&mut chunk).await {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+        }
+    }
+    Some(String::from_utf8_lossy(&buf).into_owned())
+}
+
 /// Serves the files under `root` over plain HTTP on an ephemeral loopback port
 /// (GET only, query strings ignored, 404 for missing files); returns `host:port`.
 pub fn serve_dir(root: PathBuf) -> String {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::io::AsyncWriteExt;
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap().to_string();
     listener.set_nonblocking(true).unwrap();
@@ -119,15 +149,7 @@ pub fn serve_dir(root: PathBuf) -> String {
                 let Ok((mut sock, _)) = listener.accept().await else { continue };
                 let root = root.clone();
                 tokio::spawn(async move {
-                    let mut buf = Vec::new();
-                    let mut chunk = [0u8; 4096];
-                    while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
-                        match sock.read(&mut chunk).await {
-                            Ok(0) | Err(_) => return,
-                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                        }
-                    }
-                    let head = String::from_utf8_lossy(&buf).into_owned();
+                    let Some(head) = read_request_head(&mut sock).await else { return };
                     let path = head.split_whitespace().nth(1).unwrap_or("/");
                     let path = path.split('?').next().unwrap_or("").trim_start_matches('/');
                     let file = root.join(path);

@@ -9,21 +9,6 @@ use common::*;
 use drydock_version::apk;
 use serde_json::Value;
 
-fn pkgs(report: &Value, kind: &str) -> BTreeSet<(String, String)> {
-    report["packages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|p| p["kind"] == kind)
-        .map(|p| {
-            (
-                p["name"].as_str().unwrap().to_string(),
-                p["version"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
-}
-
 #[test]
 fn every_fixture_image_scans() {
     let cache = tempfile::tempdir().unwrap();
@@ -49,7 +34,7 @@ fn every_fixture_image_scans() {
             let os = &rep["os"];
             if repo.contains("alpine") {
                 assert_eq!(os["id"], "alpine", "{r}");
-                assert!(!pkgs(&rep, "apk").is_empty(), "{r}: no apk packages");
+                assert!(!packages(&rep, "apk").is_empty(), "{r}: no apk packages");
             } else if repo.ends_with("multiarch") {
                 // FROM scratch + a Go binary: no OS, no OS packages.
                 assert!(os.is_null(), "{r}");
@@ -69,7 +54,10 @@ fn every_fixture_image_scans() {
                     "{r}"
                 );
                 assert_eq!(rep["namespace"], "debian:12");
-                assert!(pkgs(&rep, "deb").len() > 80, "{r}: too few deb packages");
+                assert!(
+                    packages(&rep, "deb").len() > 80,
+                    "{r}: too few deb packages"
+                );
             }
         }
     }
@@ -245,7 +233,7 @@ fn deb_inventory_matches_syft_and_dpkg_query() {
         let (out, rep) = scan(reference, &["--no-match"], cache.path());
         let rep =
             rep.unwrap_or_else(|| panic!("{reference}: {}", String::from_utf8_lossy(&out.stderr)));
-        let ours = pkgs(&rep, "deb");
+        let ours = packages(&rep, "deb");
         let syft = syft_list(name, "deb").unwrap_or_else(|| {
             panic!("no syft output for {name}: run the fixtures with RUN_SYFT=1")
         });
@@ -318,7 +306,7 @@ fn apk_inventory_matches_syft() {
             .collect();
         let (_, rep) = scan(&r, &["--no-match"], cache.path());
         assert_eq!(
-            pkgs(&rep.unwrap(), "apk"),
+            packages(&rep.unwrap(), "apk"),
             theirs,
             "{r}: apk packages differ from syft"
         );

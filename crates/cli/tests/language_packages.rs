@@ -9,21 +9,6 @@ use std::process::Command;
 use common::*;
 use serde_json::Value;
 
-fn lang_pkgs(report: &Value, kind: &str) -> BTreeSet<(String, String)> {
-    report["packages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|p| p["kind"] == kind)
-        .map(|p| {
-            (
-                p["name"].as_str().unwrap().to_string(),
-                p["version"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
-}
-
 fn syft(name: &str, kind: &str) -> BTreeSet<(String, String)> {
     let p = fixture_root()
         .join("syft")
@@ -68,17 +53,17 @@ fn inventories_equal_syft() {
     let cache = tempfile::tempdir().unwrap();
     // Python: identical.
     assert_eq!(
-        lang_pkgs(&report("python-old:1", cache.path()), "python"),
+        packages(&report("python-old:1", cache.path()), "python"),
         syft("python-old", "python")
     );
     // npm: syft also lists the application's own /app/package.json (fixture-node-app 1.0.0);
     // drydock reports installed dependencies only (as Trivy does), so that one entry differs.
     let mut want = syft("node-old", "npm");
     assert!(want.remove(&("fixture-node-app".into(), "1.0.0".into())));
-    assert_eq!(lang_pkgs(&report("node-old:1", cache.path()), "npm"), want);
+    assert_eq!(packages(&report("node-old:1", cache.path()), "npm"), want);
     // Rust: syft with its Cargo.lock cataloger (duplicates from the binary collapse in the set).
     assert_eq!(
-        lang_pkgs(&report("rust-old:1", cache.path()), "rust-crate"),
+        packages(&report("rust-old:1", cache.path()), "rust-crate"),
         syft("rust-old+lock", "rust-crate")
     );
     // Go: syft names the toolchain "go1.19.8" and lists main modules as "(devel)";
@@ -95,18 +80,15 @@ fn inventories_equal_syft() {
         })
         .collect();
     assert_eq!(
-        lang_pkgs(&report("go-old:1", cache.path()), "go-module"),
+        packages(&report("go-old:1", cache.path()), "go-module"),
         want
     );
     // Whiteouts: squashed view equals syft's (PyYAML gone, minimist 1.2.8 + nested 0.0.10).
     let mixed = report("mixed-whiteout:1", cache.path());
-    assert_eq!(
-        lang_pkgs(&mixed, "python"),
-        syft("mixed-whiteout", "python")
-    );
+    assert_eq!(packages(&mixed, "python"), syft("mixed-whiteout", "python"));
     let mut want = syft("mixed-whiteout", "npm");
     want.remove(&("fixture-node-app".into(), "1.0.0".into()));
-    assert_eq!(lang_pkgs(&mixed, "npm"), want);
+    assert_eq!(packages(&mixed, "npm"), want);
 }
 
 #[test]
@@ -189,7 +171,7 @@ fn advisories_named_in_the_issue_are_found() {
 fn pypi_findings_equal_an_independent_evaluation() {
     let cache = tempfile::tempdir().unwrap();
     let rep = report("python-old:1", cache.path());
-    let installed: Vec<(String, String)> = lang_pkgs(&rep, "python").into_iter().collect();
+    let installed: Vec<(String, String)> = packages(&rep, "python").into_iter().collect();
     let script = r#"
 import json, os, sys, glob, yaml
 from packaging.version import Version, InvalidVersion
@@ -277,7 +259,7 @@ print(json.dumps(out))
 fn whiteouts_hide_and_opaque_dirs_replace() {
     let cache = tempfile::tempdir().unwrap();
     let rep = report("mixed-whiteout:1", cache.path());
-    let py = lang_pkgs(&rep, "python");
+    let py = packages(&rep, "python");
     assert!(
         !py.iter().any(|(n, _)| n == "pyyaml"),
         "PyYAML was deleted by a whiteout"

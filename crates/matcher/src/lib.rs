@@ -114,6 +114,11 @@ pub fn package_namespace(pkg: &Package, os_namespace: Option<&str>) -> Option<St
     })
 }
 
+/// The name a package's advisories are keyed by in `namespace`.
+pub fn lookup_key(pkg: &Package, namespace: &str) -> String {
+    lookup(pkg, namespace).0
+}
+
 /// Name and version an advisory is looked up and compared by.
 fn lookup(pkg: &Package, namespace: &str) -> (String, String) {
     match pkg.kind {

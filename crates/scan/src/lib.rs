@@ -297,13 +297,22 @@ impl Scanner {
                 }
             }
             for (ns, pkgs) in groups {
-                let advisories = snap.namespace(&ns)?;
+                let keys: Vec<String> = pkgs
+                    .iter()
+                    .map(|p| drydock_matcher::lookup_key(p, &ns))
+                    .collect();
+                let keys = || keys.iter().map(String::as_str);
+                let advisories = snap.advisories(&ns, keys())?;
                 let fallback = if ns.starts_with("debian:") {
-                    Some(snap.namespace(drydock_vulndb::feeds::DEBIAN_ALL_RELEASES)?)
+                    Some(snap.advisories(drydock_vulndb::feeds::DEBIAN_ALL_RELEASES, keys())?)
                 } else {
                     None
                 };
-                if advisories.is_empty() && fallback.as_ref().is_none_or(BTreeMap::is_empty) {
+                let all_releases = drydock_vulndb::feeds::DEBIAN_ALL_RELEASES;
+                let known = snap.meta.namespaces.contains_key(&ns)
+                    || (ns.starts_with("debian:")
+                        && snap.meta.namespaces.contains_key(all_releases));
+                if !known {
                     warnings.push(format!("the vulnerability DB has no advisories for {ns}"));
                 }
                 let ids =

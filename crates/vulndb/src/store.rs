@@ -3,7 +3,8 @@
 //! ```text
 //! <root>/current -> gen-20261122T200501Z-1234
 //! <root>/gen-.../meta.json           schema, build time, feeds, counts
-//! <root>/gen-.../ns/<namespace>.json.zst   package -> advisories, one file per distro release
+//! <root>/gen-.../ns/<namespace>.idx.json.zst  package -> (offset, length) in the .dat file
+//! <root>/gen-.../ns/<namespace>.dat          one zstd frame of JSON advisories per package
 //! <root>/gen-.../cvss/<year>.json.zst      CVE -> CVSS, sharded by CVE year
 //! ```
 //! A build writes a new generation, then renames a fresh symlink over
@@ -21,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use crate::model::{Advisory, CvssInfo, Db, FeedInfo};
 
 /// Version of the on-disk layout; bumped on incompatible changes.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Errors reading or writing the store.
 #[derive(Debug, thiserror::Error)]
@@ -87,8 +88,11 @@ fn ns_file(ns: &str) -> String {
             }
         })
         .collect();
-    format!("{safe}.json.zst")
+    safe
 }
+
+/// Where each package's advisories sit in a namespace's `.dat` file.
+type NsIndex = BTreeMap<String, (u64, u64)>;
 
 fn cve_year(id: &str) -> &str {
     id.split('-')
@@ -157,7 +161,23 @@ impl Store {
         fs::create_dir_all(tmp.join("cvss")).map_err(io(&tmp))?;
         let mut namespaces = BTreeMap::new();
         for (ns, pkgs) in &db.advisories {
-            write_zst(&tmp.join("ns").join(ns_file(ns)), pkgs)?;
+            // One zstd frame per package, so a scan decodes only the packages it has.
+            let safe = ns_file(ns);
+            let dat_path = tmp.join("ns").join(format!("{safe}.dat"));
+            let mut dat = Vec::new();
+            let mut index = NsIndex::new();
+            for (pkg, advs) in pkgs {
+                let json = serde_json::to_vec(advs)
+                    .map_err(|e| StoreError::Io(dat_path.clone(), e.into()))?;
+                let frame = zstd::encode_all(&json[..], 9)
+                    .map_err(|e| StoreError::Io(dat_path.clone(), e))?;
+                index.insert(pkg.clone(), (dat.len() as u64, frame.len() as u64));
+                dat.extend_from_slice(&frame);
+            }
+            let mut f = fs::File::create(&dat_path).map_err(io(&dat_path))?;
+            f.write_all(&dat).map_err(io(&dat_path))?;
+            f.sync_all().map_err(io(&dat_path))?;
+            write_zst(&tmp.join("ns").join(format!("{safe}.idx.json.zst")), &index)?;
             namespaces.insert(ns.clone(), pkgs.values().map(Vec::len).sum());
         }
         let mut years: BTreeMap<&str, BTreeMap<&String, &CvssInfo>> = BTreeMap::new();
@@ -237,9 +257,44 @@ impl Snapshot {
         &self.dir
     }
 
-    /// Advisories of one namespace (`alpine:v3.10`, `debian:12`), by package.
-    pub fn namespace(&self, ns: &str) -> Result<BTreeMap<String, Vec<Advisory>>, StoreError> {
-        Ok(read_zst(&self.dir.join("ns").join(ns_file(ns)))?.unwrap_or_default())
+    /// Advisories of one namespace (`alpine:v3.10`, `debian:12`) for the given
+    /// package names (as the namespace keys them), by package. Only those
+    /// packages' records are read and decoded.
+    pub fn advisories<'a>(
+        &self,
+        ns: &str,
+        packages: impl IntoIterator<Item = &'a str>,
+    ) -> Result<BTreeMap<String, Vec<Advisory>>, StoreError> {
+        // Names are built by hand: `alpine_v3.10` has a dot that is not an extension.
+        let safe = ns_file(ns);
+        let Some(index) =
+            read_zst::<NsIndex>(&self.dir.join("ns").join(format!("{safe}.idx.json.zst")))?
+        else {
+            return Ok(BTreeMap::new());
+        };
+        let dat_path = self.dir.join("ns").join(format!("{safe}.dat"));
+        let corrupt = |m: String| StoreError::Corrupt(dat_path.clone(), m);
+        let mut f = fs::File::open(&dat_path).map_err(|e| StoreError::Io(dat_path.clone(), e))?;
+        let mut out = BTreeMap::new();
+        for pkg in packages {
+            let Some(&(offset, len)) = index.get(pkg) else {
+                continue;
+            };
+            if out.contains_key(pkg) {
+                continue;
+            }
+            use std::io::Seek;
+            f.seek(io::SeekFrom::Start(offset))
+                .map_err(|e| StoreError::Io(dat_path.clone(), e))?;
+            let mut frame = vec![0u8; usize::try_from(len).map_err(|e| corrupt(e.to_string()))?];
+            f.read_exact(&mut frame)
+                .map_err(|e| corrupt(format!("{pkg}: {e}")))?;
+            let json = zstd::decode_all(&frame[..]).map_err(|e| corrupt(format!("{pkg}: {e}")))?;
+            let advs: Vec<Advisory> =
+                serde_json::from_slice(&json).map_err(|e| corrupt(format!("{pkg}: {e}")))?;
+            out.insert(pkg.to_string(), advs);
+        }
+        Ok(out)
     }
 
     /// CVSS for the given CVE ids (loads only the year shards needed).
@@ -303,13 +358,22 @@ mod tests {
         let snap1 = store.snapshot().unwrap();
         store.write(&Db::default()).unwrap();
         // The old snapshot still reads its own generation.
-        assert_eq!(snap1.namespace("alpine:v3.10").unwrap()["openssl"].len(), 1);
+        assert_eq!(
+            snap1
+                .advisories("alpine:v3.10", ["openssl", "musl"])
+                .unwrap()["openssl"]
+                .len(),
+            1
+        );
         assert_eq!(
             snap1.cvss(["CVE-2020-1967"]).unwrap()["CVE-2020-1967"].score,
             7.5
         );
         let snap2 = store.snapshot().unwrap();
-        assert!(snap2.namespace("alpine:v3.10").unwrap().is_empty());
+        assert!(snap2
+            .advisories("alpine:v3.10", ["openssl"])
+            .unwrap()
+            .is_empty());
         store.write(&Db::default()).unwrap();
         let gens = fs::read_dir(dir.path())
             .unwrap()

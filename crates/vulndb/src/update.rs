@@ -116,7 +116,9 @@ async fn download(
                 .await
                 .map_err(|e| FeedError::new("update", format!("{}: {e}", parent.display())))?;
         }
-        let tmp = dest.with_extension("part");
+        let mut tmp = dest.as_os_str().to_owned();
+        tmp.push(".part");
+        let tmp = std::path::PathBuf::from(tmp);
         let mut f = tokio::fs::File::create(&tmp)
             .await
             .map_err(|e| FeedError::new("update", format!("{}: {e}", tmp.display())))?;

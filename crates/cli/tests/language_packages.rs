@@ -299,3 +299,110 @@ fn whiteouts_hide_and_opaque_dirs_replace() {
         "the nested copy keeps its findings"
     );
 }
+
+/// npm, crates.io and Go findings equal what npm's own `semver` package derives
+/// from the feed files (OSV ranges and versions, nodejs security-wg ranges) for
+/// the installed versions: an evaluation independent of drydock's matcher.
+#[test]
+fn npm_cargo_go_findings_equal_an_independent_evaluation() {
+    let tools = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../target/npm-tools/node_modules");
+    assert!(
+        tools.join("semver").exists(),
+        "npm semver not installed (scripts/test.sh installs it)"
+    );
+    let script = r#"
+const fs = require('fs'), path = require('path'), semver = require('semver');
+const [vulndb, pkgsJson] = process.argv.slice(1);
+const pkgs = JSON.parse(pkgsJson); // [[ecosystem, name, version]]
+const walk = d => fs.readdirSync(d, {withFileTypes: true}).flatMap(e => e.isDirectory() ? walk(path.join(d, e.name)) : [path.join(d, e.name)]);
+const files = ['osv-go/osv', 'osv-rustsec/crates', 'ghsa-slice/advisories'].flatMap(d => walk(path.join(vulndb, d))).filter(f => f.endsWith('.json'));
+const out = [];
+const norm = v => semver.coerce(v) && semver.valid(v.replace(/^v/, '')) ? v.replace(/^v/, '') : null;
+for (const f of files) {
+  const d = JSON.parse(fs.readFileSync(f, 'utf8'));
+  if (d.withdrawn) continue;
+  for (const a of d.affected || []) {
+    if (!a.package) continue;
+    for (const [eco, name, ver] of pkgs) {
+      if (a.package.ecosystem !== eco || a.package.name !== name) continue;
+      const v = norm(ver);
+      let hit = (a.versions || []).some(x => norm(String(x)) === v);
+      for (const r of a.ranges || []) {
+        if (r.type === 'GIT') continue;
+        let lo = null;
+        for (const e of r.events) {
+          if ('introduced' in e) lo = e.introduced === '0' ? '0.0.0-0' : norm(e.introduced);
+          else if ('fixed' in e && lo !== null) { if (semver.gte(v, lo, {includePrerelease: true}) && semver.lt(v, norm(e.fixed), {includePrerelease: true})) hit = true; lo = null; }
+          else if ('last_affected' in e && lo !== null) { if (semver.gte(v, lo, {includePrerelease: true}) && semver.lte(v, norm(e.last_affected), {includePrerelease: true})) hit = true; lo = null; }
+        }
+        if (lo !== null && semver.gte(v, lo, {includePrerelease: true})) hit = true;
+      }
+      if (hit) out.push([name, ver, d.id]);
+    }
+  }
+}
+for (const f of walk(path.join(vulndb, 'npm-nodejs-security-wg/vuln/npm')).filter(f => f.endsWith('.json'))) {
+  let d; try { d = JSON.parse(fs.readFileSync(f, 'utf8')); } catch { continue; }
+  if (!d.module_name || !d.vulnerable_versions) continue;
+  for (const [eco, name, ver] of pkgs) {
+    if (eco === 'npm' && name === d.module_name && semver.satisfies(ver, d.vulnerable_versions)) out.push([name, ver, d.cves && d.cves.length ? d.cves[0] : 'NSWG-ECO-' + d.id]);
+  }
+}
+console.log(JSON.stringify(out));
+"#;
+    let cache = tempfile::tempdir().unwrap();
+    for (tag, kind, eco) in [
+        ("node-old:1", "npm", "npm"),
+        ("rust-old:1", "rust-crate", "crates.io"),
+        ("go-old:1", "go-module", "Go"),
+    ] {
+        let rep = report(tag, cache.path());
+        let installed: Vec<(String, String, String)> = packages(&rep, kind)
+            .into_iter()
+            .map(|(n, v)| (eco.to_string(), n, v))
+            .collect();
+        let out = Command::new("node")
+            .arg("-e")
+            .arg(script)
+            .arg(shared().join("vulndb"))
+            .arg(serde_json::to_string(&installed).unwrap())
+            .env("NODE_PATH", &tools)
+            .output()
+            .expect("node");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let want: Vec<(String, String, String)> = serde_json::from_slice(&out.stdout).unwrap();
+        assert!(!want.is_empty(), "{tag}: the evaluator found nothing");
+        for (n, v, id) in &want {
+            assert!(
+                finding_ids(&rep, n, v).contains(id),
+                "{tag}: {n} {v} lacks {id}"
+            );
+        }
+        for f in rep["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["kind"] == kind)
+        {
+            let ids: BTreeSet<String> = std::iter::once(f["id"].as_str().unwrap().to_string())
+                .chain(
+                    f["aliases"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .map(|a| a.as_str().unwrap().to_string()),
+                )
+                .collect();
+            let n = f["package"].as_str().unwrap();
+            assert!(
+                want.iter().any(|(wn, _, id)| wn == n && ids.contains(id)),
+                "{tag}: unexpected finding {f}"
+            );
+        }
+    }
+}

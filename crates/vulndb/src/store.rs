@@ -286,6 +286,10 @@ impl Snapshot {
             use std::io::Seek;
             f.seek(io::SeekFrom::Start(offset))
                 .map_err(|e| StoreError::Io(dat_path.clone(), e))?;
+            // A package's frame is a few KiB; a huge length means a damaged index, not data.
+            if len > 64 << 20 {
+                return Err(corrupt(format!("{pkg}: frame of {len} bytes")));
+            }
             let mut frame = vec![0u8; usize::try_from(len).map_err(|e| corrupt(e.to_string()))?];
             f.read_exact(&mut frame)
                 .map_err(|e| corrupt(format!("{pkg}: {e}")))?;

@@ -7,7 +7,6 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
 use common::*;
-use tokio::io::AsyncWriteExt;
 
 #[derive(Clone, Copy, PartialEq)]
 enum Fault {
@@ -23,63 +22,56 @@ enum Fault {
 
 /// Starts the proxy on an ephemeral port; returns its address.
 fn proxy(fault: Fault) -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap().to_string();
-    listener.set_nonblocking(true).unwrap();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async move {
-            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-            let seen = Arc::new(Mutex::new(HashSet::<String>::new()));
-            let http = reqwest::Client::new();
-            loop {
-                let (mut sock, _) = listener.accept().await.unwrap();
-                let seen = seen.clone();
-                let http = http.clone();
-                tokio::spawn(async move {
-                    let Some(head) = read_request_head(&mut sock).await else { return };
-                    let path = head.split_whitespace().nth(1).unwrap_or("/").to_string();
-                    let header = |name: &str| {
-                        head.lines().find_map(|l| l.split_once(':').filter(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.trim().to_string()))
-                    };
-                    if fault == Fault::ServerErrorOnce && seen.lock().unwrap().insert(path.clone()) {
-                        let _ = sock.write_all(b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").await;
-                        return;
-                    }
-                    let mut req = http.get(format!("http://127.0.0.1:5055{path}"));
-                    if let Some(a) = header("accept") {
-                        req = req.header("accept", a);
-                    }
-                    let resp = req.send().await.unwrap();
-                    let status = resp.status().as_u16();
-                    let ct = resp.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("application/octet-stream").to_string();
-                    let mut body = resp.bytes().await.unwrap().to_vec();
-                    let is_layer = path.contains("/blobs/") && body.len() > 100_000;
-                    let mut promised = body.len();
-                    match fault {
-                        Fault::TruncateBlob if is_layer => body.truncate(body.len() / 2),
-                        Fault::CorruptBlob if is_layer => {
-                            let i = body.len() / 2;
-                            body[i] ^= 0xff;
-                        }
-                        Fault::ManifestNotJson if path.contains("/manifests/") => {
-                            body = b"<html>this is not a manifest</html>".to_vec();
-                            promised = body.len();
-                        }
-                        _ => {}
-                    }
-                    let head = format!("HTTP/1.1 {status} X\r\nContent-Type: {ct}\r\nContent-Length: {promised}\r\nConnection: close\r\n\r\n");
-                    let _ = sock.write_all(head.as_bytes()).await;
-                    let _ = sock.write_all(&body).await;
-                    let _ = sock.shutdown().await;
-                });
+    let seen = Arc::new(Mutex::new(HashSet::<String>::new()));
+    let http = reqwest::Client::new();
+    http_server(move |head| {
+        let seen = seen.clone();
+        let http = http.clone();
+        Box::pin(async move {
+            let path = head.split_whitespace().nth(1).unwrap_or("/").to_string();
+            let header = |name: &str| {
+                head.lines().find_map(|l| {
+                    l.split_once(':')
+                        .filter(|(k, _)| k.eq_ignore_ascii_case(name))
+                        .map(|(_, v)| v.trim().to_string())
+                })
+            };
+            if fault == Fault::ServerErrorOnce && seen.lock().unwrap().insert(path.clone()) {
+                return reply("500 Internal Server Error", "text/plain", b"");
             }
-        });
-    });
-    addr
+            let mut req = http.get(format!("http://127.0.0.1:5055{path}"));
+            if let Some(a) = header("accept") {
+                req = req.header("accept", a);
+            }
+            let resp = req.send().await.unwrap();
+            let status = resp.status().as_u16();
+            let ct = resp
+                .headers()
+                .get("content-type")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("application/octet-stream")
+                .to_string();
+            let mut body = resp.bytes().await.unwrap().to_vec();
+            let is_layer = path.contains("/blobs/") && body.len() > 100_000;
+            match fault {
+                Fault::TruncateBlob if is_layer => {
+                    // Promise the whole blob, send half, hang up.
+                    let mut r = format!("HTTP/1.1 {status} X\r\nContent-Type: {ct}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len()).into_bytes();
+                    r.extend_from_slice(&body[..body.len() / 2]);
+                    return r;
+                }
+                Fault::CorruptBlob if is_layer => {
+                    let i = body.len() / 2;
+                    body[i] ^= 0xff;
+                }
+                Fault::ManifestNotJson if path.contains("/manifests/") => {
+                    body = b"<html>this is not a manifest</html>".to_vec()
+                }
+                _ => {}
+            }
+            reply(&format!("{status} X"), &ct, &body)
+        })
+    })
 }
 
 fn run(fault: Fault) -> std::process::Output {

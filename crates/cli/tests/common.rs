@@ -131,13 +131,19 @@ pub async fn read_request_head(sock: &mut tokio::net::TcpStream) -> Option<Strin
     Some(String::from_utf8_lossy(&buf).into_owned())
 }
 
-/// Serves the files under `root` over plain HTTP on an ephemeral loopback port
-/// (GET only, query strings ignored, 404 for missing files); returns `host:port`.
-pub fn serve_dir(root: PathBuf) -> String {
+/// A response the test server writes verbatim (status line, headers, body); it
+/// may promise more body than it sends, to simulate a cut transfer.
+pub type RawResponse = std::pin::Pin<Box<dyn std::future::Future<Output = Vec<u8>> + Send>>;
+
+/// Runs a minimal HTTP/1.1 server on an ephemeral loopback port in its own
+/// thread; `respond` gets each request head and returns the raw reply.
+/// Returns `host:port`.
+pub fn http_server(respond: impl Fn(String) -> RawResponse + Send + Sync + 'static) -> String {
     use tokio::io::AsyncWriteExt;
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap().to_string();
     listener.set_nonblocking(true).unwrap();
+    let respond = std::sync::Arc::new(respond);
     std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -146,21 +152,15 @@ pub fn serve_dir(root: PathBuf) -> String {
         rt.block_on(async move {
             let listener = tokio::net::TcpListener::from_std(listener).unwrap();
             loop {
-                let Ok((mut sock, _)) = listener.accept().await else { continue };
-                let root = root.clone();
+                let Ok((mut sock, _)) = listener.accept().await else {
+                    continue;
+                };
+                let respond = respond.clone();
                 tokio::spawn(async move {
-                    let Some(head) = read_request_head(&mut sock).await else { return };
-                    let path = head.split_whitespace().nth(1).unwrap_or("/");
-                    let path = path.split('?').next().unwrap_or("").trim_start_matches('/');
-                    let file = root.join(path);
-                    let reply = match (path.contains(".."), std::fs::read(&file)) {
-                        (false, Ok(body)) if file.is_file() => {
-                            let mut r = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len()).into_bytes();
-                            r.extend_from_slice(&body);
-                            r
-                        }
-                        _ => b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec(),
+                    let Some(head) = read_request_head(&mut sock).await else {
+                        return;
                     };
+                    let reply = respond(head).await;
                     let _ = sock.write_all(&reply).await;
                     let _ = sock.shutdown().await;
                 });
@@ -168,4 +168,47 @@ pub fn serve_dir(root: PathBuf) -> String {
         });
     });
     addr
+}
+
+/// A complete HTTP/1.1 reply with `Connection: close`.
+pub fn reply(status: &str, content_type: &str, body: &[u8]) -> Vec<u8> {
+    let mut r = format!("HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len()).into_bytes();
+    r.extend_from_slice(body);
+    r
+}
+
+/// Serves the files under `root` over plain HTTP (GET only, query strings
+/// ignored, 404 for missing files); returns `host:port`.
+pub fn serve_dir(root: PathBuf) -> String {
+    http_server(move |head| {
+        let path = head.split_whitespace().nth(1).unwrap_or("/");
+        let path = path
+            .split('?')
+            .next()
+            .unwrap_or("")
+            .trim_start_matches('/')
+            .to_string();
+        let file = root.join(&path);
+        Box::pin(async move {
+            match (path.contains(".."), std::fs::read(&file)) {
+                (false, Ok(body)) if file.is_file() => {
+                    reply("200 OK", "application/octet-stream", &body)
+                }
+                _ => reply("404 Not Found", "text/plain", b""),
+            }
+        })
+    })
+}
+
+/// Every id of a finding: its id and its aliases.
+pub fn ids_of(finding: &Value) -> std::collections::BTreeSet<String> {
+    std::iter::once(finding["id"].as_str().unwrap().to_string())
+        .chain(
+            finding["aliases"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|a| a.as_str().unwrap().to_string()),
+        )
+        .collect()
 }

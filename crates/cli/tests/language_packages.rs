@@ -36,15 +36,7 @@ fn finding_ids(rep: &Value, package: &str, version: &str) -> BTreeSet<String> {
         .unwrap()
         .iter()
         .filter(|f| f["package"] == package && f["installed_version"] == version)
-        .flat_map(|f| {
-            std::iter::once(f["id"].as_str().unwrap().to_string()).chain(
-                f["aliases"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .map(|a| a.as_str().unwrap().to_string()),
-            )
-        })
+        .flat_map(ids_of)
         .collect()
 }
 
@@ -238,15 +230,7 @@ print(json.dumps(out))
         .iter()
         .filter(|f| f["kind"] == "python")
     {
-        let ids: BTreeSet<String> = std::iter::once(f["id"].as_str().unwrap().to_string())
-            .chain(
-                f["aliases"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .map(|a| a.as_str().unwrap().to_string()),
-            )
-            .collect();
+        let ids = ids_of(f);
         let n = f["package"].as_str().unwrap();
         assert!(
             want.iter().any(|(wn, _, id)| wn == n && ids.contains(id)),
@@ -389,15 +373,7 @@ console.log(JSON.stringify(out));
             .iter()
             .filter(|f| f["kind"] == kind)
         {
-            let ids: BTreeSet<String> = std::iter::once(f["id"].as_str().unwrap().to_string())
-                .chain(
-                    f["aliases"]
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .map(|a| a.as_str().unwrap().to_string()),
-                )
-                .collect();
+            let ids = ids_of(f);
             let n = f["package"].as_str().unwrap();
             assert!(
                 want.iter().any(|(wn, _, id)| wn == n && ids.contains(id)),

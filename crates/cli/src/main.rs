@@ -4,6 +4,7 @@ mod db;
 mod image;
 mod output;
 mod paths;
+mod serve;
 
 use std::process::ExitCode;
 
@@ -30,6 +31,10 @@ enum Command {
     /// Build, update and inspect the vulnerability DB.
     #[command(subcommand)]
     Db(db::Command),
+    /// Run the registry scanning service (Prisma Cloud Compute-compatible API).
+    Serve(serve::ServeArgs),
+    /// Run scan workers only, beside `drydock serve` on a shared PostgreSQL database.
+    Worker(serve::WorkerArgs),
 }
 
 fn main() -> ExitCode {
@@ -53,6 +58,8 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Image(a) => image::run(a, &db_dir).await,
             Command::Db(c) => db::run(c, &db_dir).await,
+            Command::Serve(a) => serve::serve(a, &db_dir).await,
+            Command::Worker(a) => serve::worker(a, &db_dir).await,
         }
     });
     match result {

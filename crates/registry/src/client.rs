@@ -107,17 +107,17 @@ impl Client {
             .unwrap_or_default()
     }
 
-    fn url(&self, r: &Reference, path: &str) -> String {
+    fn url(&self, r: &Reference, v2_path: &str) -> String {
         let plain = self
             .hosts
             .lock()
             .map(|h| h.get(&r.registry).is_some_and(|s| s.plain_http))
             .unwrap_or(false);
         let scheme = if plain { "http" } else { "https" };
-        format!("{scheme}://{}/v2/{}/{path}", r.api_host(), r.repository)
+        format!("{scheme}://{}/v2/{v2_path}", r.api_host())
     }
 
-    /// Sends a GET with auth, retries and the insecure HTTP fallback.
+    /// Sends a GET for a path under the repository (`manifests/...`, `blobs/...`).
     async fn get(
         &self,
         r: &Reference,
@@ -125,10 +125,24 @@ impl Client {
         accept: Option<&str>,
     ) -> Result<Response, Error> {
         let scope = format!("repository:{}:pull", r.repository);
+        self.get_v2(r, &format!("{}/{path}", r.repository), &scope, accept)
+            .await
+    }
+
+    /// Sends a GET for `/v2/{v2_path}` with auth for `scope`, retries and the
+    /// insecure HTTP fallback.
+    async fn get_v2(
+        &self,
+        r: &Reference,
+        v2_path: &str,
+        scope: &str,
+        accept: Option<&str>,
+    ) -> Result<Response, Error> {
+        let scope = scope.to_string();
         let mut auth_rounds = 0;
         let mut attempt = 0u32;
         loop {
-            let url = self.url(r, path);
+            let url = self.url(r, v2_path);
             let mut req = self.http.get(&url);
             if let Some(a) = accept {
                 req = req.header(ACCEPT, a);
@@ -566,16 +580,85 @@ impl Client {
 
     /// Lists tags of a repository (follows `Link` pagination).
     pub async fn list_tags(&self, r: &Reference) -> Result<Vec<String>, Error> {
-        let resp = self.get(r, "tags/list?n=1000", None).await?;
-        let body = read_limited(resp, MAX_DOCUMENT).await?;
         #[derive(serde::Deserialize)]
         struct Tags {
             tags: Option<Vec<String>>,
         }
-        let t: Tags = serde_json::from_slice(&body)
-            .map_err(|e| Error::new(ErrorKind::Protocol, format!("tags of {r}: {e}")))?;
-        Ok(t.tags.unwrap_or_default())
+        let scope = format!("repository:{}:pull", r.repository);
+        let first = format!("{}/tags/list?n=1000", r.repository);
+        self.paged(r, &first, &scope, |body| {
+            let t: Tags = serde_json::from_slice(body)
+                .map_err(|e| Error::new(ErrorKind::Protocol, format!("tags of {r}: {e}")))?;
+            Ok(t.tags.unwrap_or_default())
+        })
+        .await
     }
+
+    /// Lists the repositories of the registry `r` points at (`/v2/_catalog`,
+    /// follows `Link` pagination). Registries may refuse it (Docker Hub does).
+    pub async fn list_repositories(&self, r: &Reference) -> Result<Vec<String>, Error> {
+        #[derive(serde::Deserialize)]
+        struct Catalog {
+            repositories: Option<Vec<String>>,
+        }
+        self.paged(r, "_catalog?n=1000", "registry:catalog:*", |body| {
+            let c: Catalog = serde_json::from_slice(body).map_err(|e| {
+                Error::new(
+                    ErrorKind::Protocol,
+                    format!("catalog of {}: {e}", r.registry),
+                )
+            })?;
+            Ok(c.repositories.unwrap_or_default())
+        })
+        .await
+    }
+
+    /// Fetches `/v2/{first}` and each `Link: <...>; rel="next"` page after it.
+    async fn paged(
+        &self,
+        r: &Reference,
+        first: &str,
+        scope: &str,
+        parse: impl Fn(&[u8]) -> Result<Vec<String>, Error>,
+    ) -> Result<Vec<String>, Error> {
+        let mut out = Vec::new();
+        let mut next = Some(first.to_string());
+        let mut pages = 0;
+        while let Some(path) = next.take() {
+            pages += 1;
+            if pages > 10_000 {
+                return Err(Error::new(
+                    ErrorKind::Protocol,
+                    format!("{}: endless pagination", r.registry),
+                ));
+            }
+            let resp = self.get_v2(r, &path, scope, None).await?;
+            next = resp
+                .headers()
+                .get(reqwest::header::LINK)
+                .and_then(|v| v.to_str().ok())
+                .and_then(next_link);
+            let body = read_limited(resp, MAX_DOCUMENT).await?;
+            out.extend(parse(&body)?);
+        }
+        Ok(out)
+    }
+}
+
+/// The `/v2/`-relative path of a `Link: </v2/...>; rel="next"` header.
+fn next_link(h: &str) -> Option<String> {
+    h.split(',').find_map(|part| {
+        let (target, params) = part.split_once(';')?;
+        if !params.contains("rel=\"next\"") && !params.contains("rel=next") {
+            return None;
+        }
+        let t = target.trim().trim_start_matches('<').trim_end_matches('>');
+        let path = match t.find("/v2/") {
+            Some(i) => &t[i + 4..],
+            None => return None,
+        };
+        Some(path.to_string())
+    })
 }
 
 /// A blocking `Read` over a verified blob stream (see [`Client::open_blob`]).
@@ -665,4 +748,22 @@ fn error_chain(e: &dyn std::error::Error) -> String {
         src = x.source();
     }
     s
+}
+
+#[cfg(test)]
+mod link_tests {
+    use super::next_link;
+
+    #[test]
+    fn link_header_next_page() {
+        assert_eq!(
+            next_link("</v2/_catalog?last=b&n=2>; rel=\"next\"").as_deref(),
+            Some("_catalog?last=b&n=2")
+        );
+        assert_eq!(
+            next_link("<https://r.example/v2/x/tags/list?last=1&n=1>; rel=\"next\"").as_deref(),
+            Some("x/tags/list?last=1&n=1")
+        );
+        assert_eq!(next_link("</v2/x>; rel=\"prev\""), None);
+    }
 }

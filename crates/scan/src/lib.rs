@@ -20,7 +20,7 @@ use drydock_vulndb::store::Snapshot;
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 
-pub use cache::LayerCache;
+pub use cache::{LayerCache, LayerStore};
 
 /// Why a scan failed as a whole.
 #[derive(Debug, thiserror::Error)]
@@ -120,6 +120,9 @@ pub struct ScanReport {
     /// Advisory namespace used (`debian:12`, `alpine:v3.10`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
+    /// Image config: id, creation time, history (the Dockerfile instructions).
+    #[serde(default)]
+    pub config: ImageConfig,
     /// Layers, base first.
     pub layers: Vec<LayerReport>,
     /// Installed packages.
@@ -133,6 +136,97 @@ pub struct ScanReport {
     pub db: Option<DbInfo>,
     /// Cache counters.
     pub stats: ScanStats,
+}
+
+/// What the image config says about how the image was built.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ImageConfig {
+    /// Image id: the config blob's digest.
+    pub id: String,
+    /// Creation time as written (RFC 3339), when present.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<String>,
+    /// Uncompressed layer digests (`rootfs.diff_ids`).
+    #[serde(default)]
+    pub diff_ids: Vec<String>,
+    /// Build history, oldest first.
+    #[serde(default)]
+    pub history: Vec<HistoryEntry>,
+    /// Environment.
+    #[serde(default)]
+    pub env: Vec<String>,
+    /// Entrypoint.
+    #[serde(default)]
+    pub entrypoint: Vec<String>,
+    /// User.
+    #[serde(default)]
+    pub user: String,
+    /// Working directory.
+    #[serde(default)]
+    pub working_dir: String,
+    /// Labels.
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+}
+
+/// One `history` entry of an image config.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    /// When (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<String>,
+    /// The instruction, e.g. `/bin/sh -c #(nop) ADD file:... in /`.
+    #[serde(default)]
+    pub created_by: String,
+    /// True when the step made no layer.
+    #[serde(default)]
+    pub empty_layer: bool,
+}
+
+impl ImageConfig {
+    /// Reads what it can of a config blob; anything malformed is left empty.
+    pub fn parse(id: &str, json: &[u8]) -> Self {
+        #[derive(Deserialize, Default)]
+        #[serde(default)]
+        struct Raw {
+            created: Option<String>,
+            config: Option<RawCfg>,
+            rootfs: Option<RawRootfs>,
+            history: Option<Vec<HistoryEntry>>,
+        }
+        #[derive(Deserialize, Default)]
+        #[serde(default)]
+        struct RawCfg {
+            #[serde(rename = "Env")]
+            env: Option<Vec<String>>,
+            #[serde(rename = "Entrypoint")]
+            entrypoint: Option<Vec<String>>,
+            #[serde(rename = "User")]
+            user: Option<String>,
+            #[serde(rename = "WorkingDir")]
+            working_dir: Option<String>,
+            #[serde(rename = "Labels")]
+            labels: Option<BTreeMap<String, String>>,
+        }
+        #[derive(Deserialize, Default)]
+        #[serde(default)]
+        struct RawRootfs {
+            diff_ids: Option<Vec<String>>,
+        }
+        let raw: Raw = serde_json::from_slice(json).unwrap_or_default();
+        let cfg = raw.config.unwrap_or_default();
+        ImageConfig {
+            id: id.to_string(),
+            created: raw.created,
+            diff_ids: raw.rootfs.and_then(|r| r.diff_ids).unwrap_or_default(),
+            history: raw.history.unwrap_or_default(),
+            env: cfg.env.unwrap_or_default(),
+            entrypoint: cfg.entrypoint.unwrap_or_default(),
+            user: cfg.user.unwrap_or_default(),
+            working_dir: cfg.working_dir.unwrap_or_default(),
+            labels: cfg.labels.unwrap_or_default(),
+        }
+    }
 }
 
 /// Scans images; share one across scans to share connections and the cache.
@@ -201,7 +295,7 @@ impl Scanner {
         d: &Descriptor,
     ) -> Result<(LayerContents, bool), ScanError> {
         if let Some(c) = &self.cache {
-            if let Some(hit) = c.get(&d.digest) {
+            if let Some(hit) = c.get(&d.digest).await {
                 return Ok((hit, true));
             }
         }
@@ -218,7 +312,7 @@ impl Scanner {
             match res {
                 Ok((contents, _compression)) => {
                     if let Some(c) = &self.cache {
-                        if let Err(e) = c.put(&d.digest, &contents) {
+                        if let Err(e) = c.put(&d.digest, &contents).await {
                             tracing::warn!("layer cache write failed: {e}");
                         }
                     }
@@ -360,6 +454,7 @@ impl Scanner {
             index_digest: img.index_digest,
             media_type: img.media_type,
             platform: img.platform.map(|p| p.to_string()),
+            config: ImageConfig::parse(&img.config.digest, &img.config_json),
             os,
             namespace,
             layers: layer_reports,

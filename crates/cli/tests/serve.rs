@@ -31,6 +31,10 @@ struct Server {
 
 impl Server {
     fn start(data: &Path, https: bool, extra: &[&str]) -> Server {
+        Server::start_with(data, https, extra, &[])
+    }
+
+    fn start_with(data: &Path, https: bool, extra: &[&str], env: &[(&str, &str)]) -> Server {
         let port = free_port();
         let log = data.with_extension(format!("{port}.log"));
         let mut c = common::bin();
@@ -44,6 +48,7 @@ impl Server {
             .args(extra)
             .env("DRYDOCK_ADMIN_PASSWORD", ADMIN.1)
             .env("DRYDOCK_LOG", "info")
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log).unwrap());
         let https_port = free_port();
@@ -664,4 +669,81 @@ async fn prisma_python_sdk_works_and_every_response_matches_the_spec() {
     assert!(v["seen"]["checked"].as_array().unwrap().len() >= 20);
     // The stored registry password never shows up in the server's log.
     assert!(!server.log_text().contains("r3ader"));
+}
+
+/// `drydock worker` processes beside `drydock serve --no-workers`, all on one PostgreSQL database.
+struct Worker(Child);
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn postgres_api_process_and_two_worker_processes_share_one_scan() {
+    let pg = drydock_store::testing::TestDb::postgres()
+        .await
+        .expect("PostgreSQL on 127.0.0.1:5432 (trust auth)");
+    let tmp = tempfile::tempdir().unwrap();
+    let key = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="; // 32 bytes, shared by all processes
+    let env = [
+        ("DRYDOCK_DATABASE_URL", pg.url.as_str()),
+        ("DRYDOCK_SECRET_KEY", key),
+    ];
+    let server = Server::start_with(&tmp.path().join("api"), false, &["--no-workers"], &env);
+    let workers: Vec<Worker> = (0..2)
+        .map(|i| {
+            let child = common::bin()
+                .arg("--db-dir")
+                .arg(common::db_dir())
+                .args(["worker", "--scan-interval-hours", "0", "--data-dir"])
+                .arg(tmp.path().join(format!("w{i}")))
+                .envs(env)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            Worker(child)
+        })
+        .collect();
+    let api = Api::new(&server.base);
+    // A stored credential, sealed by the API process, opened by the workers: the token registry.
+    api.ok(
+        "POST",
+        "/api/v1/credentials",
+        json!({"_id": "reader", "type": "basic", "accountID": "reader", "secret": {"plain": "r3ader"}}),
+    )
+    .await;
+    let mut spec = fixtures_spec();
+    spec["specifications"].as_array_mut().unwrap().push(
+        json!({"version": "2", "registry": "127.0.0.1:5058", "repository": "*", "tag": "*", "credentialID": "reader"}),
+    );
+    api.ok("PUT", "/api/v1/settings/registry", spec).await; // no scanLater: saving starts a scan
+    let samples = api.wait_regular(Duration::from_secs(600)).await;
+    let last = samples.last().unwrap();
+    let cat = catalog().await;
+    let tags: i64 = cat.values().map(|t| t.len() as i64).sum();
+    assert_eq!(
+        counters(last),
+        (cat.len() as i64, cat.len() as i64, tags, tags)
+    );
+    let token_registry = &last[1]["imageScan"];
+    assert!(token_registry["total"].as_i64().unwrap() > 0, "{last}");
+    assert_eq!(token_registry["scanned"], token_registry["total"], "{last}");
+    assert!(
+        last[0]["imageScan"]["title"]
+            .as_str()
+            .unwrap()
+            .ends_with("with 2 Defenders"),
+        "both worker processes are counted: {last}"
+    );
+    let status = api.get("/api/v1/statuses/registry").await;
+    assert_eq!(
+        (status["completed"].clone(), status["errors"].clone()),
+        (json!(true), json!([])),
+        "{status}"
+    );
+    drop(workers);
 }

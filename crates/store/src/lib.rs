@@ -12,6 +12,7 @@ pub mod jobs;
 pub mod layers;
 pub mod results;
 pub mod settings;
+pub mod testing;
 
 use std::str::FromStr;
 use std::time::Duration;

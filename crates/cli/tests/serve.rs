@@ -745,5 +745,27 @@ async fn postgres_api_process_and_two_worker_processes_share_one_scan() {
         (json!(true), json!([])),
         "{status}"
     );
+
+    // A second scan reads no layer again: the per-layer cache lives in the shared database.
+    api.ok("POST", "/api/v1/registry/scan", json!({})).await;
+    api.wait_regular(Duration::from_secs(600)).await;
+    let store = drydock_store::Store::open(&pg.url).await.unwrap();
+    let (n, rows) = store
+        .list_images(&Default::default(), Default::default(), false, 0, 1000)
+        .await
+        .unwrap();
+    assert_eq!(n, tags + token_registry["total"].as_i64().unwrap());
+    for img in rows {
+        let packed = store.report(&img.digest, None).await.unwrap().unwrap();
+        let report: Value =
+            serde_json::from_slice(&zstd::decode_all(&packed[..]).unwrap()).unwrap();
+        assert_eq!(
+            report["stats"]["blobs_fetched"], 0,
+            "{}: layers fetched again",
+            img.name
+        );
+        assert_eq!(img.scan_id, 2, "{} rescanned by the second scan", img.name);
+    }
+    store.close().await;
     drop(workers);
 }

@@ -44,13 +44,15 @@ impl Server {
             .arg("--data-dir")
             .arg(data)
             .args(["--http-listen", &format!("127.0.0.1:{port}")])
-            .args(["--scan-interval-hours", "0"])
             .args(extra)
             .env("DRYDOCK_ADMIN_PASSWORD", ADMIN.1)
             .env("DRYDOCK_LOG", "info")
             .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log).unwrap());
+        if !extra.contains(&"--scan-interval-hours") {
+            c.args(["--scan-interval-hours", "0"]); // scans only on request
+        }
         let https_port = free_port();
         if https {
             c.args(["--listen", &format!("127.0.0.1:{https_port}")]);
@@ -768,4 +770,62 @@ async fn postgres_api_process_and_two_worker_processes_share_one_scan() {
     }
     store.close().await;
     drop(workers);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn scope_wildcards_exclusions_cap_and_periodic_scans() {
+    let tmp = tempfile::tempdir().unwrap();
+    // A regular scan every 0.001 h = 3.6 s.
+    let server = Server::start(
+        &tmp.path().join("data"),
+        false,
+        &["--scan-interval-hours", "0.001"],
+    );
+    let api = Api::new(&server.base);
+    let spec = json!({"specifications": [
+        {"version": "2", "registry": REGISTRY, "repository": "fixtures/alpine*", "tag": "3.1*",
+         "excludedRepositories": ["fixtures/alpine-docker-save"], "excludedTags": ["3.10.9"]},
+        {"version": "2", "registry": REGISTRY, "repository": "fixtures/debian-*", "tag": "bookworm*", "cap": 1},
+    ]});
+    api.ok("PUT", "/api/v1/settings/registry?scanLater=true", spec)
+        .await;
+    let cat = catalog().await;
+    let mut want: BTreeSet<String> = cat["fixtures/alpine"]
+        .iter()
+        .filter(|t| t.starts_with("3.1") && *t != "3.10.9")
+        .map(|t| format!("{REGISTRY}/fixtures/alpine:{t}"))
+        .collect();
+    // The periodic scheduler starts the first scan by itself, then again after the interval.
+    let deadline = Instant::now() + Duration::from_secs(300);
+    let mut scan_ids = BTreeSet::new();
+    let names: BTreeSet<String> = loop {
+        let r = api
+            .get("/api/v1/registry?repository=fixtures/alpine&compact=true")
+            .await;
+        for i in r.as_array().unwrap() {
+            scan_ids.insert(i["scanID"].as_i64().unwrap());
+        }
+        if scan_ids.len() >= 2 {
+            break serde_json::from_value(api.get("/api/v1/registry/names").await).unwrap();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no second periodic scan: {scan_ids:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let debian: Vec<&String> = names
+        .iter()
+        .filter(|n| n.contains("/fixtures/debian-"))
+        .collect();
+    assert_eq!(
+        debian.len(),
+        2,
+        "cap 1: the newest tag of each of the two debian repositories: {debian:?}"
+    );
+    for n in &debian {
+        assert!(n.contains(":bookworm"), "{n}");
+    }
+    want.extend(debian.iter().map(|s| s.to_string()));
+    assert_eq!(names, want, "wildcards and exclusions");
 }

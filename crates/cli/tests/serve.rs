@@ -580,6 +580,50 @@ async fn scan_rules_parallel_refused_stop_on_demand_and_401s() {
         "on-demand result is listed by name"
     );
 
+    // On-demand by digest: its progress is asked for by digest.
+    let f = common::fixtures();
+    let digest = f["images"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["repository"] == "fixtures/alpine" && i["tag"] == "3.16.9")
+        .unwrap()["digest"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    api.ok(
+        "POST",
+        "/api/v1/registry/scan",
+        json!({"onDemandScan": true, "tag": {"registry": REGISTRY, "repo": "fixtures/alpine", "digest": digest}}),
+    )
+    .await;
+    let by_digest = format!("/api/v1/registry/progress?onDemand=true&registry={REGISTRY}&repo=fixtures/alpine&digest={digest}");
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let v = api.get(&by_digest).await;
+        let p = &v.as_array().unwrap()[0];
+        if p["isScanOngoing"] == false {
+            assert_eq!(p["imageScan"]["scanned"], 1, "{p}");
+            assert_eq!(
+                p["imageScan"]["title"],
+                format!(
+                    "Step 2/2 scanning images in repository: fixtures/alpine, digest: {digest}"
+                )
+            );
+            break;
+        }
+        assert!(Instant::now() < deadline);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(api.get(&by_digest).await, json!([]));
+    let r = api
+        .get(&format!(
+            "/api/v1/registry?name={REGISTRY}/fixtures/alpine@{digest}"
+        ))
+        .await;
+    assert_eq!(r[0]["repoTag"]["digest"], digest.as_str(), "{r}");
+    assert_eq!(r[0]["repoTag"]["tag"], "");
+
     // After a stop a new regular scan may start.
     api.ok("POST", "/api/v1/registry/scan", json!({})).await;
     api.ok("POST", "/api/v1/registry/stop", json!(null)).await;

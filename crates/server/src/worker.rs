@@ -165,7 +165,15 @@ impl Worker {
     }
 
     async fn heartbeat_loop(&self, mut sd: watch::Receiver<bool>) {
+        let mut beats = 0u64;
         loop {
+            if beats.is_multiple_of(120) {
+                // About every ten minutes: drop expired sessions and long-gone workers.
+                if let Err(e) = self.state.store.purge_expired(self.now()).await {
+                    tracing::warn!("purge: {e}");
+                }
+            }
+            beats += 1;
             if let Err(e) = self
                 .state
                 .store
@@ -591,7 +599,12 @@ impl Worker {
             .await
             .map_err(|e| e.to_string())?;
         for t in &job.tags {
-            let name = format!("{}/{}:{}", t.registry, t.repo, t.tag);
+            // Scanned by digest (on-demand): the "tag" column holds the digest.
+            let name = if t.tag.contains(':') {
+                format!("{}/{}@{}", t.registry, t.repo, t.tag)
+            } else {
+                format!("{}/{}:{}", t.registry, t.repo, t.tag)
+            };
             store
                 .upsert_image(&ImageRow {
                     registry: t.registry.clone(),

@@ -93,10 +93,14 @@ impl Store {
         })
     }
 
-    /// Deletes sessions that expired before `now`.
-    pub async fn purge_sessions(&self, now: i64) -> Result<u64> {
+    /// Deletes sessions that expired before `now` and workers silent for an hour.
+    pub async fn purge_expired(&self, now: i64) -> Result<u64> {
         let r = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
             .bind(now)
+            .execute(&self.pool)
+            .await?;
+        sqlx::query("DELETE FROM workers WHERE seen_at < $1")
+            .bind(now - 3_600_000)
             .execute(&self.pool)
             .await?;
         Ok(r.rows_affected())

@@ -104,6 +104,8 @@ async fn result_of(
         .store
         .tags_of(&img.registry, &img.repo, &img.digest)
         .await?;
+    // Digest-only entries (on-demand scans by digest) are not tags.
+    let tags: Vec<String> = tags.into_iter().filter(|t| !t.contains(':')).collect();
     let registry_type = scope::find_spec(specs, &img.registry, &img.repo, None)
         .map(|(_, s)| s.version.clone())
         .unwrap_or_default();

@@ -265,10 +265,16 @@ pub fn image_scan_result(rep: &ScanReport, cx: &ResultContext<'_>) -> ImageScanR
             }
         })
         .collect();
+    // A digest in the tag column means the image was scanned by digest: no tag.
+    let tag_name = if img.tag.contains(':') {
+        ""
+    } else {
+        img.tag.as_str()
+    };
     let tag = ImageTag {
         registry: img.registry.clone(),
         repo: img.repo.clone(),
-        tag: img.tag.clone(),
+        tag: tag_name.to_string(),
         digest: img.digest.clone(),
         id: rep.config.id.clone(),
     };
@@ -375,7 +381,11 @@ pub fn image_scan_result(rep: &ScanReport, cx: &ResultContext<'_>) -> ImageScanR
                 .unwrap_or("linux")
                 .to_string(),
             repo_digest: vec![repo_digest],
-            repo_tags: vec![format!("{}:{}", img.repo, img.tag)],
+            repo_tags: if tag_name.is_empty() {
+                Vec::new()
+            } else {
+                vec![format!("{}:{}", img.repo, tag_name)]
+            },
             user: rep.config.user.clone(),
             working_dir: rep.config.working_dir.clone(),
         },

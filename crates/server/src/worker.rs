@@ -91,49 +91,50 @@ async fn pause(w: &Worker, sd: &mut watch::Receiver<bool>, d: Duration) -> bool 
     !*sd.borrow()
 }
 
+/// One image to scan, and the index of the specification that covers it.
+#[derive(Debug, Clone, Default)]
+pub struct OneImage {
+    /// Registry host.
+    pub registry: String,
+    /// Repository.
+    pub repo: String,
+    /// Tag (empty when scanned by digest).
+    pub tag: String,
+    /// Digest (empty when scanned by tag).
+    pub digest: String,
+    /// Index into the specifications.
+    pub spec_idx: usize,
+}
+
 /// Queues a regular scan of every specification; `None` when one is running already.
 pub async fn queue_regular(
     state: &AppState,
     specs: &[RegistrySpecification],
-    one: Option<(&str, &str, &str, &str, usize)>,
 ) -> Result<Option<i64>, drydock_store::StoreError> {
-    new_scan(state, REGULAR, specs, one).await
+    new_scan(state, REGULAR, specs, None).await
 }
 
-/// Queues a scan of `kind` over `specs` (or one image under spec index `.4`).
+/// Queues a scan of `kind` over every specification, or of `one` image under its specification.
+/// `None` when it is a regular scan and one is running already.
 pub async fn new_scan(
     state: &AppState,
     kind: &str,
     specs: &[RegistrySpecification],
-    one: Option<(&str, &str, &str, &str, usize)>,
+    one: Option<OneImage>,
 ) -> Result<Option<i64>, drydock_store::StoreError> {
-    let (registry, repo, tag, digest, chosen): (
-        String,
-        String,
-        String,
-        String,
-        Vec<RegistrySpecification>,
-    ) = match one {
-        Some((r, p, t, d, idx)) => (
-            r.to_string(),
-            p.to_string(),
-            t.to_string(),
-            d.to_string(),
-            specs.get(idx).cloned().into_iter().collect(),
-        ),
-        None => Default::default(),
-    };
-    let chosen = if one.is_some() {
-        chosen
-    } else {
-        specs.to_vec()
+    let (image, chosen) = match one {
+        Some(o) => {
+            let chosen = specs.get(o.spec_idx).cloned().into_iter().collect();
+            (o, chosen)
+        }
+        None => (OneImage::default(), specs.to_vec()),
     };
     let s = NewScan {
         kind: kind.to_string(),
-        registry,
-        repo,
-        tag,
-        digest,
+        registry: image.registry,
+        repo: image.repo,
+        tag: image.tag,
+        digest: image.digest,
         specs_json: serde_json::to_string(&chosen).unwrap_or_else(|_| "[]".into()),
         specs: chosen
             .iter()
@@ -221,7 +222,7 @@ impl Worker {
             Some(s) => !s.active && s.created_at + every.as_millis() as i64 <= self.now(),
         };
         if due {
-            if let Some(id) = queue_regular(&self.state, &specs, None).await? {
+            if let Some(id) = queue_regular(&self.state, &specs).await? {
                 tracing::info!("periodic regular scan {id} queued");
             }
         }

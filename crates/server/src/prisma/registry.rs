@@ -411,7 +411,7 @@ async fn start(state: &AppState, req: RegistryScanRequest) -> ApiResult<()> {
         ));
     }
     let Some(t) = one else {
-        return match worker::queue_regular(state, &specs, None).await? {
+        return match worker::queue_regular(state, &specs).await? {
             Some(_) => Ok(()),
             None => Err(already_running()),
         };
@@ -430,23 +430,23 @@ async fn start(state: &AppState, req: RegistryScanRequest) -> ApiResult<()> {
             if t.tag.is_empty() { format!("@{}", t.digest) } else { format!(":{}", t.tag) }
         )));
     };
-    let image = Some((
-        host.as_str(),
-        t.repo.as_str(),
-        t.tag.as_str(),
-        if t.tag.is_empty() {
-            t.digest.as_str()
+    let image = worker::OneImage {
+        registry: host.clone(),
+        repo: t.repo.clone(),
+        tag: t.tag.clone(),
+        digest: if t.tag.is_empty() {
+            t.digest.clone()
         } else {
-            ""
+            String::new()
         },
-        idx,
-    ));
+        spec_idx: idx,
+    };
     let kind = if req.on_demand_scan {
         ON_DEMAND
     } else {
         REGULAR
     };
-    match worker::new_scan(state, kind, &specs, image).await? {
+    match worker::new_scan(state, kind, &specs, Some(image)).await? {
         Some(_) => Ok(()),
         None => Err(already_running()),
     }

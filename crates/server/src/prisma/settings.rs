@@ -105,7 +105,7 @@ async fn save_and_maybe_scan(
     state.store.put_setting(REGISTRY_SETTINGS, &doc).await?;
     if !q.flag("scanLater")? && !settings.specifications.is_empty() {
         // Saving starts a scan (unless one is running already), as in Prisma.
-        worker::queue_regular(state, &settings.specifications, None).await?;
+        worker::queue_regular(state, &settings.specifications).await?;
     }
     Ok(())
 }

@@ -148,6 +148,13 @@ pub async fn new_scan(
     Ok(id)
 }
 
+/// Logs a store error that must not stop the work at hand.
+fn logged<T>(what: &str, r: Result<T, drydock_store::StoreError>) {
+    if let Err(e) = r {
+        tracing::warn!("{what}: {e}");
+    }
+}
+
 fn is_loopback(host: &str) -> bool {
     let h = host.rsplit_once(':').map(|(h, _)| h).unwrap_or(host);
     let h = h.trim_start_matches('[').trim_end_matches(']');
@@ -304,7 +311,10 @@ impl Worker {
                     let id = scan.id;
                     if let Err(e) = self.discover(scan).await {
                         tracing::error!("scan {id}: discovery: {e}");
-                        let _ = self.state.store.fail_scan(id, &e, self.now()).await;
+                        logged(
+                            "fail scan",
+                            self.state.store.fail_scan(id, &e, self.now()).await,
+                        );
                     }
                     continue;
                 }
@@ -340,7 +350,7 @@ impl Worker {
             let client = match self.client_for(spec).await {
                 Ok(c) => c,
                 Err(e) => {
-                    let _ = store.set_spec_error(scan.id, idx, &e).await;
+                    logged("spec error", store.set_spec_error(scan.id, idx, &e).await);
                     continue;
                 }
             };
@@ -353,7 +363,10 @@ impl Worker {
             };
             // One image (on-demand or selective regular scan).
             if !scan.repo.is_empty() {
-                let _ = store.set_repos_total(scan.id, idx, 1, self.now()).await;
+                logged(
+                    "repos total",
+                    store.set_repos_total(scan.id, idx, 1, self.now()).await,
+                );
                 let r = Reference {
                     registry: host.clone(),
                     repository: scan.repo.clone(),
@@ -393,14 +406,17 @@ impl Worker {
                         .collect(),
                     Err(e) => {
                         let msg = format!("Failed to retrieve repositories info from {host}: {e}");
-                        let _ = store.set_spec_error(scan.id, idx, &msg).await;
+                        logged("spec error", store.set_spec_error(scan.id, idx, &msg).await);
                         continue;
                     }
                 }
             };
-            let _ = store
-                .set_repos_total(scan.id, idx, repos.len() as i64, self.now())
-                .await;
+            logged(
+                "repos total",
+                store
+                    .set_repos_total(scan.id, idx, repos.len() as i64, self.now())
+                    .await,
+            );
             for repo in repos {
                 if store.spec_stopped(scan.id, idx).await.unwrap_or(true) || !renew().await {
                     break;
@@ -411,7 +427,7 @@ impl Worker {
                 let found = match found {
                     Ok(f) => f,
                     Err(e) => {
-                        let _ = store.set_spec_error(scan.id, idx, &e).await;
+                        logged("spec error", store.set_spec_error(scan.id, idx, &e).await);
                         Vec::new()
                     }
                 };
@@ -669,7 +685,7 @@ impl Worker {
                         && scope::covers_tag(s, &tag)
                 });
                 if in_scope {
-                    let _ = store.delete_image(&reg, &repo, &tag).await;
+                    logged("prune", store.delete_image(&reg, &repo, &tag).await);
                 }
             }
         }

@@ -294,14 +294,13 @@ pub async fn progress(
         err = spec_err;
     }
     if err.is_empty() {
-        if let Some((.., state_, e)) = state
+        if let Some((.., e)) = state
             .store
             .scan_images(scan.id)
             .await?
             .into_iter()
             .find(|i| i.4 == "failed")
         {
-            let _ = state_;
             err = e;
         }
     }
@@ -398,7 +397,6 @@ async fn start(state: &AppState, req: RegistryScanRequest) -> ApiResult<()> {
     let one = match &req.tag {
         Some(t) if !t.repo.is_empty() => Some(t.clone()),
         Some(t) if req.on_demand_scan || !t.tag.is_empty() || !t.digest.is_empty() => {
-            let _ = t;
             return Err(ApiError::BadRequest(
                 "tag.repo is required to scan one image".into(),
             ));

@@ -380,11 +380,22 @@ async fn regular_progress(state: &AppState) -> ApiResult<Vec<RegistryScanProgres
         out.push(RegistryScanProgress {
             discovery,
             image_scan,
-            is_scan_ongoing: scan.active && !p.stopped,
+            is_scan_ongoing: spec_ongoing(&scan, &p),
             spec_scan_start_time: rfc3339(p.started_at),
         });
     }
     Ok(out)
+}
+
+/// A specification's part of a regular scan is going on until its repositories are
+/// discovered and its images scanned (another specification may still be running).
+fn spec_ongoing(scan: &ScanRow, p: &drydock_store::jobs::SpecProgress) -> bool {
+    if !scan.active || p.stopped {
+        return false;
+    }
+    let discovering = matches!(scan.state.as_str(), "queued" | "discovering")
+        && (p.repos_total == 0 || p.repos_done < p.repos_total);
+    discovering || p.images_done < p.images_total
 }
 
 async fn start(state: &AppState, req: RegistryScanRequest) -> ApiResult<()> {

@@ -425,7 +425,12 @@ impl Worker {
                     .discover_repo(&client, spec, &probe(&repo), &platform)
                     .await;
                 let found = match found {
-                    Ok(f) => f,
+                    Ok((f, skipped)) => {
+                        if let Some(e) = skipped.first() {
+                            logged("spec error", store.set_spec_error(scan.id, idx, e).await);
+                        }
+                        f
+                    }
                     Err(e) => {
                         logged("spec error", store.set_spec_error(scan.id, idx, &e).await);
                         Vec::new()
@@ -452,19 +457,21 @@ impl Worker {
         Ok(())
     }
 
-    /// Tags of one repository in scope, resolved to digests, newest `cap` kept.
+    /// Tags of one repository in scope, resolved to digests, newest `cap` kept; and
+    /// the errors of tags that could not be resolved.
     async fn discover_repo(
         &self,
         client: &Client,
         spec: &RegistrySpecification,
         repo: &Reference,
         platform: &Platform,
-    ) -> Result<Vec<FoundImage>, String> {
+    ) -> Result<(Vec<FoundImage>, Vec<String>), String> {
         let tags = client
             .list_tags(repo)
             .await
             .map_err(|e| format!("Failed to retrieve tags of {repo}: {e}"))?;
         let mut found = Vec::new();
+        let mut skipped = Vec::new();
         for tag in tags.into_iter().filter(|t| scope::covers_tag(spec, t)) {
             let r = Reference {
                 tag: Some(tag.clone()),
@@ -488,14 +495,19 @@ impl Worker {
                         },
                     ));
                 }
-                Err(e) => tracing::warn!("Failed to query image details of {r}: {e}"),
+                Err(e) => {
+                    // The tag is left out of the scan; the error is kept for progress and statuses.
+                    let msg = format!("Failed to query image details of {r}: {e}");
+                    tracing::warn!("{msg}");
+                    skipped.push(msg);
+                }
             }
         }
         if spec.cap > 0 {
             found.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.tag.cmp(&b.1.tag)));
             found.truncate(spec.cap as usize);
         }
-        Ok(found.into_iter().map(|(_, f)| f).collect())
+        Ok((found.into_iter().map(|(_, f)| f).collect(), skipped))
     }
 
     async fn image_loop(&self, mut sd: watch::Receiver<bool>) {

@@ -221,6 +221,13 @@ pub async fn serve(
 ) -> Result<(), ServeError> {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let store = open_store(&o).await?;
+    if store.backend() == drydock_store::Backend::Postgres && o.secret_key.is_none() {
+        eprintln!(
+            "warning: no DRYDOCK_SECRET_KEY: registry secrets are sealed with {}; every process \
+             sharing this database needs the same key",
+            o.data_dir.join("secret.key").display()
+        );
+    }
     let key = load_or_create_key(&o.data_dir, o.secret_key.as_deref())?;
     let admin = match o.admin.clone() {
         Some(a) => Some(a),

@@ -644,9 +644,24 @@ async fn restart_mid_scan_keeps_results_and_resumes() {
     api.ok("POST", "/api/v1/registry/scan", json!({})).await;
     let before = wait_scanned(&api, 3).await;
     first.kill();
+    // What the crash interrupted, read from the database the dead process left behind.
+    let in_flight = {
+        let db = format!("sqlite://{}", data.join("drydock.db").display());
+        let store = drydock_store::Store::open(&db).await.unwrap();
+        let scan = store.scan(1).await.unwrap().unwrap();
+        let running = store
+            .scan_images(1)
+            .await
+            .unwrap()
+            .iter()
+            .any(|i| i.4 == "running");
+        store.close().await;
+        assert!(scan.active, "killed mid-scan: {scan:?}");
+        scan.state == "discovering" || running
+    };
+    eprintln!("work in flight at the crash: {in_flight}");
     let kept: BTreeSet<String> = {
-        // Read the results through a second start before any work resumes would be racy;
-        // instead compare after the restart: nothing finished before the crash may vanish.
+        // Nothing finished before the crash may vanish after the restart.
         let second = Server::start(&data, false, &["--concurrency", "1"]);
         let api = Api::new(&second.base);
         let p = api.progress().await;
@@ -680,9 +695,16 @@ async fn restart_mid_scan_keeps_results_and_resumes() {
             serde_json::from_value(api.get("/api/v1/registry/names").await).unwrap();
         assert!(names.is_subset(&names_end));
         assert_eq!(names_end.len() as i64, tags);
-        // If an image was in flight when the process died, progress says the scan resumed.
+        // Work that was in flight when the process died was taken over, and progress says so.
         let note = last[0]["imageScan"]["error"].as_str().unwrap_or("");
-        assert!(note.is_empty() || note.contains("resumed"), "{note}");
+        if in_flight {
+            assert!(
+                note.contains("interrupted") && note.contains("resumed"),
+                "{note:?}"
+            );
+        } else {
+            assert_eq!(note, "", "nothing was interrupted");
+        }
         names_end
     };
     assert!(!kept.is_empty());

@@ -51,16 +51,17 @@ pub struct BasicCache(Mutex<HashMap<String, (String, i64)>>);
 impl AppState {
     /// Checks a username and password against the users table.
     pub async fn check_password(&self, username: &str, password: &str) -> Result<bool, ApiError> {
-        let Some(user) = self.store.user(username).await? else {
-            // Spend the same time as a real check, so names cannot be probed.
-            let _ = verify_password(&self.dummy_hash, password);
-            return Ok(false);
+        // An unknown user is checked against a dummy hash: the same time is spent, so
+        // names cannot be probed. Either way argon2 runs off the async threads.
+        let (hash, known) = match self.store.user(username).await? {
+            Some(user) => (user.password_hash, true),
+            None => (self.dummy_hash.to_string(), false),
         };
-        let hash = user.password_hash.clone();
         let pw = password.to_string();
-        tokio::task::spawn_blocking(move || verify_password(&hash, &pw))
+        let ok = tokio::task::spawn_blocking(move || verify_password(&hash, &pw))
             .await
-            .map_err(|e| ApiError::Internal(e.to_string()))
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        Ok(known && ok)
     }
 
     /// Issues a bearer token valid for the configured time.

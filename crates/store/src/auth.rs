@@ -31,21 +31,6 @@ impl Store {
         Ok(())
     }
 
-    /// Inserts the user unless one of that name exists; true when inserted.
-    pub async fn insert_user_if_missing(&self, u: &User, now: i64) -> Result<bool> {
-        let r = sqlx::query(
-            "INSERT INTO users (username, password_hash, role, created_at) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (username) DO NOTHING",
-        )
-        .bind(&u.username)
-        .bind(&u.password_hash)
-        .bind(&u.role)
-        .bind(now)
-        .execute(&self.pool)
-        .await?;
-        Ok(r.rows_affected() > 0)
-    }
-
     /// The user of that exact name.
     pub async fn user(&self, username: &str) -> Result<Option<User>> {
         let row =

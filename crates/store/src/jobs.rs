@@ -243,16 +243,6 @@ impl Store {
         r.as_ref().map(scan_row).transpose()
     }
 
-    /// Active scans.
-    pub async fn active_scans(&self) -> Result<Vec<ScanRow>> {
-        let rows = sqlx::query(&format!(
-            "SELECT {SCAN_COLS} FROM scans WHERE active = 1 ORDER BY id"
-        ))
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(scan_row).collect()
-    }
-
     /// Marks an on-demand scan's finished progress as read.
     pub async fn mark_progress_read(&self, id: i64) -> Result<()> {
         sqlx::query("UPDATE scans SET progress_read = 1 WHERE id = $1 AND active = 0")

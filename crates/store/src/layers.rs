@@ -30,12 +30,4 @@ impl Store {
         .await?;
         Ok(())
     }
-
-    /// Number of cached layers.
-    pub async fn layer_count(&self) -> Result<i64> {
-        let r = sqlx::query("SELECT COUNT(*) AS n FROM layer_cache")
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(r.try_get("n")?)
-    }
 }

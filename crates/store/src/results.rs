@@ -182,19 +182,16 @@ impl Store {
         Ok(())
     }
 
-    /// The report of a digest, if that digest was scanned in scan `scan_id` (or any scan when `None`).
-    pub async fn report(&self, digest: &str, scan_id: Option<i64>) -> Result<Option<Vec<u8>>> {
-        let r = sqlx::query("SELECT report, scan_id FROM reports WHERE digest = $1")
+    /// The (compressed) report of a digest.
+    pub async fn report(&self, digest: &str) -> Result<Option<Vec<u8>>> {
+        let r = sqlx::query("SELECT report FROM reports WHERE digest = $1")
             .bind(digest)
             .fetch_optional(&self.pool)
             .await?;
-        let Some(r) = r else { return Ok(None) };
-        if let Some(want) = scan_id {
-            if r.try_get::<i64, _>("scan_id")? != want {
-                return Ok(None);
-            }
-        }
-        Ok(Some(r.try_get("report")?))
+        Ok(match r {
+            Some(r) => Some(r.try_get("report")?),
+            None => None,
+        })
     }
 
     /// Points a registry tag at a report (keeps its first scan time).

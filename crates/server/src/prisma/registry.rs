@@ -83,7 +83,7 @@ fn sort_of(q: &Query) -> SortKey {
 async fn load_report(state: &AppState, digest: &str) -> ApiResult<ScanReport> {
     let packed = state
         .store
-        .report(digest, None)
+        .report(digest)
         .await?
         .ok_or_else(|| ApiError::Internal(format!("report of {digest} missing")))?;
     let mut json = Vec::new();

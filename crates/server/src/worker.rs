@@ -42,6 +42,9 @@ struct Worker {
     state: AppState,
     id: String,
     cache: LayerCache,
+    /// Registry clients by registry, credential and its last change, so a scan's images
+    /// share connections and bearer tokens instead of logging in once per image.
+    clients: Arc<std::sync::Mutex<HashMap<String, Client>>>,
 }
 
 /// Runs the workers until `shutdown` turns true.
@@ -54,7 +57,12 @@ pub async fn run(state: AppState, mut shutdown: watch::Receiver<bool>) {
     );
     let cache =
         LayerCache::with_store(Arc::new(DbLayers(state.store.clone(), state.clock.clone())));
-    let w = Worker { state, id, cache };
+    let w = Worker {
+        state,
+        id,
+        cache,
+        clients: Arc::default(),
+    };
     let mut tasks = tokio::task::JoinSet::new();
     {
         let w = w.clone();
@@ -241,6 +249,7 @@ impl Worker {
         let host = scope::registry_host(&spec.registry);
         let mut credentials = HashMap::new();
         let mut skip_verify = false;
+        let mut key = host.clone();
         if !spec.credential_id.is_empty() {
             let row = self
                 .state
@@ -262,6 +271,7 @@ impl Worker {
                     )
                 })?;
             skip_verify = doc.skip_verify;
+            key = format!("{host}\n{}\n{}", spec.credential_id, row.modified_at);
             credentials.insert(
                 host.clone(),
                 Credentials::Basic {
@@ -278,12 +288,19 @@ impl Worker {
                 .insecure_registries
                 .iter()
                 .any(|r| r == &host);
-        Client::new(ClientOptions {
+        if let Some(c) = self.clients.lock().ok().and_then(|m| m.get(&key).cloned()) {
+            return Ok(c);
+        }
+        let client = Client::new(ClientOptions {
             insecure,
             credentials,
             ..Default::default()
         })
-        .map_err(|e| e.to_string())
+        .map_err(|e| e.to_string())?;
+        if let Ok(mut m) = self.clients.lock() {
+            m.insert(key, client.clone());
+        }
+        Ok(client)
     }
 
     fn platform(spec: &RegistrySpecification) -> Platform {
@@ -675,11 +692,10 @@ impl Worker {
                 seen.insert((reg, repo, tag));
             }
         }
-        let mut registries: Vec<String> = clean
+        let registries: std::collections::BTreeSet<String> = clean
             .iter()
             .map(|s| scope::registry_host(&s.registry))
             .collect();
-        registries.dedup();
         for reg in registries {
             let Ok(images) = store.images_of_registry(&reg).await else {
                 continue;

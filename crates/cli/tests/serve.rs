@@ -175,28 +175,18 @@ fn fixtures_spec() -> Value {
 /// Repositories under `fixtures/` and their tags, straight from the registry.
 async fn catalog() -> BTreeMap<String, Vec<String>> {
     let http = reqwest::Client::new();
-    let cat: Value = http
-        .get(format!("http://{REGISTRY}/v2/_catalog?n=1000"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let get = |path: String| {
+        let req = http.get(format!("http://{REGISTRY}/v2/{path}"));
+        async move { req.send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    let cat = get("_catalog?n=1000".into()).await;
     let mut out = BTreeMap::new();
     for r in cat["repositories"].as_array().unwrap() {
         let r = r.as_str().unwrap();
         if !r.starts_with("fixtures/") {
             continue;
         }
-        let tags: Value = http
-            .get(format!("http://{REGISTRY}/v2/{r}/tags/list"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let tags = get(format!("{r}/tags/list")).await;
         // A repository whose tags were all deleted lists `"tags": null`.
         let tags = tags["tags"]
             .as_array()
@@ -824,7 +814,7 @@ async fn postgres_api_process_and_two_worker_processes_share_one_scan() {
         .unwrap();
     assert_eq!(n, tags + token_registry["total"].as_i64().unwrap());
     for img in rows {
-        let packed = store.report(&img.digest, None).await.unwrap().unwrap();
+        let packed = store.report(&img.digest).await.unwrap().unwrap();
         let report: Value =
             serde_json::from_slice(&zstd::decode_all(&packed[..]).unwrap()).unwrap();
         assert_eq!(
